@@ -1,0 +1,81 @@
+//! The `build` job: articles + gazetteer + styles → every layer in `out/`.
+
+use crate::error::Error;
+use crate::gazetteer::Gazetteer;
+use crate::geoparse::{GeoParser, Parsed};
+use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Where the build reads and writes.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    pub articles: PathBuf,
+    pub gazetteer: PathBuf,
+    pub styles: PathBuf,
+    pub out: PathBuf,
+    pub date: Option<DateRange>,
+}
+
+/// What a build did, for the one-line summary.
+#[derive(Debug, Clone, Default)]
+pub struct BuildSummary {
+    pub articles: usize,
+    pub mentions: usize,
+    pub places: usize,
+    pub files_written: Vec<PathBuf>,
+    pub files_unchanged: usize,
+    pub warnings: Vec<String>,
+}
+
+impl BuildSummary {
+    pub fn line(&self) -> String {
+        format!(
+            "{} articles, {} mentions, {} places; {} files written, {} unchanged",
+            self.articles,
+            self.mentions,
+            self.places,
+            self.files_written.len(),
+            self.files_unchanged
+        )
+    }
+}
+
+/// Read every article of a directory (with its `corpus.toml`).
+pub fn read_articles(dir: &Path, date: Option<DateRange>) -> Result<Vec<Article>, Error> {
+    let corpus = Corpus::load(dir)?;
+    let rules = ZoneRules::builtin();
+    let paths = text::list_articles(dir)?;
+    paths.par_iter().map(|p| text::read_article(p, &rules, &corpus, date).map_err(Error::from)).collect()
+}
+
+/// Geoparse articles in parallel.
+pub fn geoparse_all(parser: &GeoParser<'_>, articles: &[Article]) -> Vec<Parsed> {
+    articles.par_iter().map(|a| parser.parse(a)).collect()
+}
+
+fn write(out: &Path, name: &str, bytes: &[u8], summary: &mut BuildSummary) -> Result<(), Error> {
+    let path = out.join(name);
+    match crate::atomic::write(&path, bytes) {
+        Ok(true) => summary.files_written.push(path),
+        Ok(false) => summary.files_unchanged += 1,
+        Err(e) => return Err(Error::Write { path, source: e }),
+    }
+    Ok(())
+}
+
+/// Run the whole build.
+pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
+    let gazetteer = Gazetteer::load_dir(&cfg.gazetteer)?;
+    let articles = read_articles(&cfg.articles, cfg.date)?;
+    let parser = GeoParser::new(&gazetteer);
+    let parsed = geoparse_all(&parser, &articles);
+    let mut summary = BuildSummary { articles: articles.len(), ..Default::default() };
+    let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
+        articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
+    summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
+    let places = crate::output::places::places_geojson(&pairs, &gazetteer);
+    summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
+    write(&cfg.out, "places.geojson", places.as_bytes(), &mut summary)?;
+    Ok(summary)
+}

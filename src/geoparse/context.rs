@@ -1,0 +1,286 @@
+//! Reading the words around a candidate place name.
+//!
+//! "la province de Deir Ezzor" and "la ville de Deir Ezzor" name different places; "selon Bagdad" names
+//! a government, not a city; "le général X" names a person. This module turns the sentence around a
+//! match into the few facts the resolver needs.
+
+use super::lexicon::{HeadCue, PlaceCues};
+use crate::text::fold::fold_name;
+use std::ops::Range;
+
+/// Compass directions, for "au sud-ouest de X" and the fronts of an offensive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Direction {
+    N,
+    NE,
+    E,
+    SE,
+    S,
+    SW,
+    W,
+    NW,
+}
+
+impl Direction {
+    /// Bearing in degrees clockwise from north.
+    pub fn bearing(self) -> f64 {
+        match self {
+            Direction::N => 0.0,
+            Direction::NE => 45.0,
+            Direction::E => 90.0,
+            Direction::SE => 135.0,
+            Direction::S => 180.0,
+            Direction::SW => 225.0,
+            Direction::W => 270.0,
+            Direction::NW => 315.0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::N => "N",
+            Direction::NE => "NE",
+            Direction::E => "E",
+            Direction::SE => "SE",
+            Direction::S => "S",
+            Direction::SW => "SW",
+            Direction::W => "W",
+            Direction::NW => "NW",
+        }
+    }
+
+    /// Parse the last one or two folded words of a phrase ("sud ouest", "est", "north east").
+    pub fn from_words(words: &[&str]) -> Option<(Direction, usize)> {
+        let one = |w: &str| -> Option<u8> {
+            Some(match w {
+                "nord" | "north" => 0,
+                "est" | "east" => 1,
+                "sud" | "south" => 2,
+                "ouest" | "west" => 3,
+                _ => return None,
+            })
+        };
+        let n = words.len();
+        if n >= 2 {
+            if let (Some(a), Some(b)) = (one(words[n - 2]), one(words[n - 1])) {
+                let d = match (a, b) {
+                    (0, 1) => Direction::NE,
+                    (0, 3) => Direction::NW,
+                    (2, 1) => Direction::SE,
+                    (2, 3) => Direction::SW,
+                    _ => return None,
+                };
+                return Some((d, 2));
+            }
+        }
+        let d = match one(words.last()?)? {
+            0 => Direction::N,
+            1 => Direction::E,
+            2 => Direction::S,
+            _ => Direction::W,
+        };
+        Some((d, 1))
+    }
+}
+
+/// What the words around a match say.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub head: Option<HeadCue>,
+    pub direction: Option<Direction>,
+    /// A cue says the name stands for a government or an actor (decided later, for countries and capitals).
+    pub metonymy_cue: bool,
+    /// The name is a yardstick ("vaste comme l'Italie").
+    pub comparison: bool,
+    /// The name is part of a person's name ("Haider al-Abadi", "le général X").
+    pub person: bool,
+    /// Nothing but punctuation or an article before it in its sentence: capitals say nothing here.
+    pub sentence_initial: bool,
+    /// Preceded by a locative preposition (à, en, dans, vers, in, at…): a location, not an actor.
+    pub locative: bool,
+}
+
+const ARTICLES: [&str; 6] = ["l", "la", "le", "les", "the", "un"];
+const PREPOSITIONS: [&str; 5] = ["de", "d", "du", "des", "of"];
+const LOCATIVES: [&str; 22] = [
+    "a", "au", "aux", "en", "dans", "vers", "depuis", "pres", "sur", "jusqu", "jusque", "entre", "in", "at", "near",
+    "into", "to", "from", "around", "outside", "inside", "toward",
+];
+/// Capitalised words that may stand right before a place name without making it a person's name.
+const GEOGRAPHIC_PREFIXES: [&str; 44] = [
+    "mont",
+    "mount",
+    "monts",
+    "mountains",
+    "jebel",
+    "djebel",
+    "jabal",
+    "lac",
+    "lake",
+    "wadi",
+    "oued",
+    "camp",
+    "fort",
+    "port",
+    "province",
+    "governorate",
+    "gouvernorat",
+    "region",
+    "district",
+    "ville",
+    "city",
+    "plaine",
+    "plain",
+    "desert",
+    "haute",
+    "haut",
+    "basse",
+    "bas",
+    "grand",
+    "grande",
+    "greater",
+    "upper",
+    "lower",
+    "nord",
+    "sud",
+    "est",
+    "ouest",
+    "north",
+    "south",
+    "east",
+    "west",
+    "central",
+    "centre",
+    "kurdistan",
+];
+
+/// The words of `s` folded, in order.
+fn folded_words(s: &str) -> Vec<String> {
+    fold_name(s).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+fn ends_with(words: &[String], phrase: &[String]) -> bool {
+    phrase.len() <= words.len() && words[words.len() - phrase.len()..] == *phrase
+}
+
+fn starts_with(words: &[String], phrase: &[String]) -> bool {
+    phrase.len() <= words.len() && words[..phrase.len()] == *phrase
+}
+
+/// A past participle, roughly: "soutenu", "appuyée", "menés", "conquis".
+fn looks_like_participle(w: &str) -> bool {
+    ["e", "ee", "es", "ees", "u", "ue", "us", "ues", "is", "ise", "it", "ite"].iter().any(|s| w.ends_with(s))
+        || w.ends_with("ed")
+}
+
+/// Analyse the context of `span` inside `sentence` (byte ranges of `text`).
+pub fn analyse(text: &str, sentence: Range<usize>, span: Range<usize>, cues: &PlaceCues) -> Context {
+    let start = sentence.start.min(span.start);
+    let end = sentence.end.max(span.end);
+    // Only the last few words before and the first few after matter.
+    let before_raw = &text[floor_boundary(text, span.start.saturating_sub(160).max(start))..span.start];
+    let after_raw = &text[span.end..ceil_boundary(text, (span.end + 120).min(end))];
+    let before = folded_words(before_raw);
+    let after = folded_words(after_raw);
+    let mut ctx = Context::default();
+
+    let lead = before_raw.trim_end();
+    let only_punct = |s: &str| s.chars().all(|c| !c.is_alphanumeric());
+    let bare_before: Vec<String> = before.iter().filter(|w| !ARTICLES.contains(&w.as_str())).cloned().collect();
+    ctx.sentence_initial = only_punct(&text[start..span.start])
+        || (before.len() == 1 && ARTICLES.contains(&before[0].as_str()) && text[start..span.start].len() <= 8);
+
+    // Strip one article right before the name ("de l'Euphrate", "par la Russie").
+    let mut k = before.len();
+    if k > 0 && ARTICLES.contains(&before[k - 1].as_str()) {
+        k -= 1;
+    }
+    let words = &before[..k];
+    ctx.locative = words.last().is_some_and(|w| LOCATIVES.contains(&w.as_str()));
+
+    ctx.metonymy_cue = cues.metonymy_before.iter().any(|p| ends_with(words, p))
+        || (words.len() >= 2 && words[words.len() - 1] == "par" && looks_like_participle(&words[words.len() - 2]))
+        || (words.len() >= 2 && words[words.len() - 1] == "by" && words[words.len() - 2].ends_with("ed"));
+    if !ctx.locative && cues.metonymy_after.iter().any(|p| starts_with(&after, p)) {
+        ctx.metonymy_cue = true;
+    }
+    ctx.comparison = cues.comparison_before.iter().any(|p| ends_with(words, p));
+
+    // Head noun: HEAD [ADJ]{0,2} (de|d'|du|of) NAME, or HEAD, NAME (apposition).
+    let apposition = lead.ends_with(',');
+    let mut j = words.len();
+    let has_prep = j > 0 && PREPOSITIONS.contains(&words[j - 1].as_str());
+    if has_prep {
+        j -= 1;
+        if let Some((d, n)) = Direction::from_words(&words[..j].iter().map(String::as_str).collect::<Vec<_>>()) {
+            ctx.direction = Some(d);
+            j -= n;
+        }
+    }
+    if has_prep || apposition {
+        for skip in 0..=2usize {
+            if j < skip {
+                break;
+            }
+            let end = j - skip;
+            let two = (end >= 2).then(|| format!("{} {}", words[end - 2], words[end - 1]));
+            let one = (end >= 1).then(|| words[end - 1].clone());
+            let found = two.and_then(|t| cues.heads.get(&t)).or_else(|| one.and_then(|o| cues.heads.get(&o)));
+            if let Some(cue) = found {
+                ctx.head = Some(cue.clone());
+                break;
+            }
+        }
+    }
+    if ctx.head.is_none() {
+        let two = (after.len() >= 2).then(|| format!("{} {}", after[0], after[1]));
+        let one = after.first().cloned();
+        ctx.head = two.and_then(|t| cues.tails.get(&t)).or_else(|| one.and_then(|o| cues.tails.get(&o))).cloned();
+    }
+
+    // Persons: a title right before, or a capitalised word glued before ("Haider al-Abadi").
+    if bare_before.last().is_some_and(|w| cues.titles.contains(w)) && !has_prep {
+        ctx.person = true;
+    }
+    if let Some((offset, prev)) = previous_word(before_raw) {
+        let folded = fold_name(prev);
+        let capitalised = prev.chars().next().is_some_and(char::is_uppercase);
+        let between = &before_raw[offset + prev.len()..];
+        let adjacent = !between.is_empty() && between.chars().all(char::is_whitespace);
+        let prev_abs = span.start - before_raw.len() + offset;
+        let first_of_sentence = only_punct(&text[start..prev_abs]);
+        if capitalised
+            && adjacent
+            && !first_of_sentence
+            && !GEOGRAPHIC_PREFIXES.contains(&folded.as_str())
+            && !ARTICLES.contains(&folded.as_str())
+            && !LOCATIVES.contains(&folded.as_str())
+            && !PREPOSITIONS.contains(&folded.as_str())
+        {
+            ctx.person = true;
+        }
+    }
+    ctx
+}
+
+/// The last word of `s` (original spelling) and its byte offset in `s`.
+fn previous_word(s: &str) -> Option<(usize, &str)> {
+    let t = s.trim_end();
+    let word_char = |c: char| c.is_alphanumeric() || c == '-' || c == '\'' || c == '’';
+    let start = t.char_indices().rev().take_while(|&(_, c)| word_char(c)).last().map(|(i, _)| i)?;
+    Some((start, &t[start..]))
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}

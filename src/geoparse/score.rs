@@ -1,0 +1,130 @@
+//! How much a place is worth as the referent of a name, before and after reading its context.
+//!
+//! Scores are additive log-odds-like points. The prior says how likely a place is to be named at all
+//! (population, kind, who vouched for the alias); context adds what the article says: a head noun of the
+//! right kind, a parent mentioned nearby, other places close by, the same country.
+
+use super::context::Context;
+use crate::gazetteer::{AliasFlags, Gazetteer, Kind, Place, Source};
+
+/// Below this, a candidate is not accepted as a place mention.
+pub const ACCEPT: f64 = 2.0;
+
+/// What a place of this kind is "worth" when the dataset gives no population (log10 scale).
+fn kind_weight(kind: Kind) -> f64 {
+    match kind {
+        Kind::Country => 7.0,
+        Kind::Province => 6.0,
+        Kind::River => 6.0,
+        Kind::Valley | Kind::Region => 5.0,
+        Kind::Border => 5.0,
+        Kind::City => 5.0,
+        Kind::District => 4.5,
+        Kind::Lake => 4.5,
+        Kind::Town => 4.0,
+        Kind::Crossing | Kind::Airport | Kind::Base | Kind::Dam | Kind::Mountain => 3.5,
+        Kind::Neighbourhood => 3.0,
+        Kind::Village => 2.5,
+        Kind::Other => 3.0,
+    }
+}
+
+/// Context-free score of `place` reached through an alias with `flags`.
+pub fn prior(place: &Place, flags: AliasFlags) -> f64 {
+    let pop = if place.population > 0 { (place.population as f64).log10() } else { kind_weight(place.kind) };
+    let mut s = 0.6 * pop;
+    if flags.has(AliasFlags::CURATED) {
+        s += 1.0;
+    }
+    if flags.has(AliasFlags::PRIMARY) {
+        s += 0.5;
+    }
+    if flags.has(AliasFlags::DERIVED) {
+        s -= 1.0;
+    }
+    if flags.has(AliasFlags::COMMON) && !flags.has(AliasFlags::CURATED) {
+        s -= 4.0;
+    }
+    if place.is_capital() {
+        s += 0.5;
+    }
+    if place.kind == Kind::Other && place.source == Source::GeoNames {
+        s -= 1.0;
+    }
+    s
+}
+
+/// Evidence from the article for one candidate.
+pub struct Evidence<'a> {
+    pub g: &'a Gazetteer,
+    /// Places chosen for the other names of the article (not this name), with their points.
+    pub anchors: &'a [usize],
+    /// Countries (ISO codes) of the article's anchors and named countries.
+    pub countries: &'a [String],
+}
+
+/// Points a candidate earns from its context.
+pub fn context_score(i: usize, ctx: &Context, sentence_initial_single_word: bool, ev: &Evidence<'_>) -> f64 {
+    let place = &ev.g.places[i];
+    let mut s = 0.0;
+    if let Some(head) = &ctx.head {
+        if !head.kinds.is_empty() {
+            if head.kinds.contains(&place.kind) {
+                s += 3.0;
+            } else {
+                s -= 1.5;
+            }
+        }
+    }
+    // Hierarchy: a parent (or grand-parent) named in the article.
+    for (depth, a) in ev.g.ancestors(i).into_iter().enumerate() {
+        if ev.anchors.contains(&a) {
+            let k = ev.g.places[a].kind;
+            s += match k {
+                Kind::Country => 0.5,
+                Kind::Province => 1.5,
+                _ => 2.5,
+            } / (1.0 + depth as f64 * 0.25);
+            break;
+        }
+    }
+    // Children named in the article make a parent likelier too.
+    if ev.anchors.iter().any(|&a| a != i && ev.g.ancestors(a).first() == Some(&i)) {
+        s += 1.0;
+    }
+    // Spatial coherence with the article's other places.
+    if place.kind.geo_precision() <= 2 && !matches!(place.kind, Kind::River | Kind::Border | Kind::Valley) {
+        let nearest = ev
+            .anchors
+            .iter()
+            .filter(|&&a| a != i && is_point_like(ev.g.places[a].kind))
+            .map(|&a| haversine_km(place.point, ev.g.places[a].point))
+            .fold(f64::INFINITY, f64::min);
+        if nearest.is_finite() {
+            s += 2.5 * (-nearest / 150.0).exp();
+        }
+    }
+    if let Some(c) = &place.country {
+        if ev.countries.iter().any(|x| x == c) {
+            s += 1.0;
+        }
+    }
+    if sentence_initial_single_word {
+        s -= 1.0;
+    }
+    s
+}
+
+/// Whether a place's point is a meaningful location for proximity (not a province centroid).
+pub fn is_point_like(kind: Kind) -> bool {
+    kind.geo_precision() <= 2 && !matches!(kind, Kind::River | Kind::Border | Kind::Valley | Kind::Lake | Kind::Region)
+}
+
+/// Great-circle distance, fast enough for scoring many candidates (the geodesic is used for claims).
+pub fn haversine_km(a: geo::Coord<f64>, b: geo::Coord<f64>) -> f64 {
+    let (la1, la2) = (a.y.to_radians(), b.y.to_radians());
+    let dlat = la2 - la1;
+    let dlon = (b.x - a.x).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().min(1.0).asin()
+}

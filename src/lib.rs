@@ -1,0 +1,13 @@
+//! frontmap: news reports of a military offensive → gazetteer-resolved places, coded events and maps.
+//!
+//! The pipeline (DESIGN.md §1): [`text`] → [`gazetteer`] → [`geoparse`] → events → project → render.
+//! Each stage owns its types and errors; data flows one way.
+
+pub mod atomic;
+pub mod build;
+pub mod error;
+pub mod gazetteer;
+pub mod geodesy;
+pub mod geoparse;
+pub mod output;
+pub mod text;

@@ -1,0 +1,225 @@
+//! The `frontmap` command line. Parses arguments into a validated config and calls the library.
+
+use clap::{Parser, Subcommand};
+use frontmap::build::{self, BuildConfig};
+use frontmap::error::Error;
+use frontmap::gazetteer::{self, Gazetteer};
+use frontmap::geoparse::GeoParser;
+use frontmap::text::{self, Corpus, DateRange, ZoneRules};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Turn news reports of a military offensive into maps.
+///
+/// frontmap reads articles, resolves the places they name against a gazetteer built from Natural Earth,
+/// GeoNames and a curated layer, codes the events they report, and writes GeoJSON layers, static maps,
+/// tiles and a web viewer into out/.
+#[derive(Parser, Debug)]
+#[command(
+    name = "frontmap",
+    version,
+    about,
+    long_about,
+    after_help = "Examples:\n  frontmap build\n  frontmap mentions articles/002_edf5805e63fa9134.txt\n  frontmap gazetteer lookup Gaza"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build every output from the bundled corpus (or the given directories) into out/.
+    #[command(after_help = "Example:\n  frontmap build --articles articles --out out")]
+    Build {
+        /// Directory of articles (*.txt, with an optional corpus.toml).
+        #[arg(long)]
+        articles: Option<PathBuf>,
+        /// Gazetteer directory.
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+        /// Styles directory (styles/default.json, styles/maps.toml).
+        #[arg(long)]
+        styles: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Publication date for every article (YYYY-MM-DD, YYYY-MM or YYYY), overriding corpus.toml.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<DateRange>,
+    },
+    /// Print every place mention of the given articles as JSON Lines.
+    ///
+    /// One object per mention: {"article","start","end","surface","place","name","kind","lat","lon",
+    /// "geo_precision","confidence"}. start/end are byte offsets into the file. Names used for a
+    /// government ("selon Bagdad") or as a comparison ("vaste comme l'Italie") are not listed.
+    #[command(after_help = "Example:\n  frontmap mentions articles/*.txt | jq -r .name | sort | uniq -c")]
+    Mentions {
+        /// Article files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Gazetteer directory.
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+    },
+    /// Inspect and extend the gazetteer.
+    #[command(subcommand)]
+    Gazetteer(GazetteerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum GazetteerCommand {
+    /// Import a GeoNames dump (19-column TSV: cities500.txt, IQ.txt, allCountries.txt).
+    #[command(after_help = "Example:\n  frontmap gazetteer import-geonames ~/Downloads/IQ.txt --countries IQ")]
+    ImportGeonames {
+        /// The GeoNames file.
+        file: PathBuf,
+        /// Keep only these countries (ISO codes, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        countries: Vec<String>,
+        /// Gazetteer directory to import into (the file lands in DIR/geonames/).
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+    },
+    /// Validate a gazetteer: duplicate ids, bad coordinates, dangling parents.
+    Check {
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+    },
+    /// Show the candidate places for a name, best first, with their context-free scores.
+    #[command(after_help = "Example:\n  frontmap gazetteer lookup \"Deir Ezzor\"")]
+    Lookup {
+        name: String,
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+        /// Show at most this many candidates.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+fn parse_date(s: &str) -> Result<DateRange, String> {
+    DateRange::parse_iso(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"))
+}
+
+/// A default directory: `./NAME` if it exists, else the one bundled with the source tree.
+fn default_dir(given: Option<PathBuf>, name: &str) -> PathBuf {
+    given.unwrap_or_else(|| {
+        let local = PathBuf::from(name);
+        if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(name) }
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
+            eprintln!("frontmap: {e:#}");
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build { articles, gazetteer, styles, out, date } => {
+            let cfg = BuildConfig {
+                articles: default_dir(articles, "articles"),
+                gazetteer: default_dir(gazetteer, "gazetteer"),
+                styles: default_dir(styles, "styles"),
+                out,
+                date,
+            };
+            let summary = build::build(&cfg)?;
+            println!("{}", summary.line());
+        }
+        Command::Mentions { files, gazetteer } => {
+            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let parser = GeoParser::new(&g);
+            let rules = ZoneRules::builtin();
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for f in &files {
+                let dir = f.parent().unwrap_or(Path::new("."));
+                let corpus = Corpus::load(dir).map_err(Error::from)?;
+                let article = text::read_article(f, &rules, &corpus, None).map_err(Error::from)?;
+                let parsed = parser.parse(&article);
+                for m in &parsed.mentions {
+                    writeln!(out, "{}", frontmap::output::places::mention_line(&article, m, &g))?;
+                }
+            }
+            out.flush()?;
+        }
+        Command::Gazetteer(cmd) => gazetteer_command(cmd)?,
+    }
+    Ok(())
+}
+
+fn gazetteer_command(cmd: GazetteerCommand) -> anyhow::Result<()> {
+    match cmd {
+        GazetteerCommand::ImportGeonames { file, countries, gazetteer } => {
+            let dir = default_dir(gazetteer, "gazetteer");
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "geonames".into());
+            let name = if countries.is_empty() {
+                stem
+            } else {
+                format!("{stem}-{}", countries.join("-").to_ascii_lowercase())
+            };
+            let dest = dir.join("geonames").join(format!("{name}.txt"));
+            let s = gazetteer::geonames::import(&file, &dest, &countries).map_err(Error::from)?;
+            println!(
+                "{}: {} of {} rows kept ({} names) → {}",
+                file.display(),
+                s.rows_kept,
+                s.rows_read,
+                s.names,
+                dest.display()
+            );
+        }
+        GazetteerCommand::Check { gazetteer } => {
+            let dir = default_dir(gazetteer, "gazetteer");
+            let (g, findings) = gazetteer::check::check_dir(&dir).map_err(Error::from)?;
+            let errors = findings.iter().filter(|f| f.severity == gazetteer::check::Severity::Error).count();
+            for f in &findings {
+                let level = if f.severity == gazetteer::check::Severity::Error { "error" } else { "warning" };
+                println!("{level}: {}: {}", f.place, f.msg);
+            }
+            println!(
+                "{}: {} places, {} names, {} errors, {} warnings",
+                dir.display(),
+                g.places.len(),
+                g.index.len(),
+                errors,
+                findings.len() - errors
+            );
+            if errors > 0 {
+                return Err(Error::Usage(format!("{errors} errors in the gazetteer")).into());
+            }
+        }
+        GazetteerCommand::Lookup { name, gazetteer, limit } => {
+            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let parser = GeoParser::new(&g);
+            let cands = parser.lookup(&name);
+            if cands.is_empty() {
+                println!("no place named {name:?}");
+            }
+            for (i, score) in cands.into_iter().take(limit) {
+                let p = &g.places[i];
+                println!(
+                    "{score:6.2}  {:<28} {:<13} {:<3} {:>9.5} {:>9.5}  pop {:<9} {}",
+                    p.id,
+                    p.kind.as_str(),
+                    p.country.as_deref().unwrap_or("-"),
+                    p.point.y,
+                    p.point.x,
+                    p.population,
+                    p.name
+                );
+            }
+        }
+    }
+    Ok(())
+}

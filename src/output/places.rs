@@ -1,0 +1,82 @@
+//! `out/places.geojson` and the `mentions` JSON Lines (DESIGN.md §4, §5).
+
+use super::json::{feature_collection, round6};
+use crate::gazetteer::Gazetteer;
+use crate::geoparse::Mention;
+use crate::text::Article;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// One JSON Lines record of `frontmap mentions`, keys in the order of the contract.
+pub fn mention_line(article: &Article, m: &Mention, g: &Gazetteer) -> String {
+    let p = &g.places[m.place];
+    // Keys in contract order: build by hand rather than sorting.
+    let v = json!({
+        "article": article.id,
+        "start": m.source_range.start,
+        "end": m.source_range.end,
+        "surface": m.surface,
+        "place": p.id,
+        "name": p.name,
+        "kind": p.kind.as_str(),
+        "lat": round6(m.point.y),
+        "lon": round6(m.point.x),
+        "geo_precision": m.geo_precision,
+        "confidence": m.confidence,
+    });
+    serde_json::to_string(&v).unwrap_or_default()
+}
+
+/// Aggregate of one place over the corpus.
+#[derive(Debug, Default)]
+struct PlaceUse {
+    mentions: usize,
+    precision: u8,
+    articles: Vec<String>,
+}
+
+/// `out/places.geojson`: one Point per resolved place.
+pub fn places_geojson(parsed: &[(&Article, &[Mention])], g: &Gazetteer) -> String {
+    let mut uses: BTreeMap<String, (usize, PlaceUse)> = BTreeMap::new();
+    for (article, mentions) in parsed {
+        for m in mentions.iter() {
+            let p = &g.places[m.place];
+            let e = uses.entry(p.id.clone()).or_insert((m.place, PlaceUse { precision: 3, ..Default::default() }));
+            e.1.mentions += 1;
+            e.1.precision = e.1.precision.min(m.geo_precision);
+            if !e.1.articles.contains(&article.id) {
+                e.1.articles.push(article.id.clone());
+            }
+        }
+    }
+    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let features: Vec<Value> = uses
+        .into_iter()
+        .map(|(id, (i, mut u))| {
+            let p = &g.places[i];
+            u.articles.sort();
+            let (x, y) = (round6(p.point.x), round6(p.point.y));
+            bbox = [bbox[0].min(x), bbox[1].min(y), bbox[2].max(x), bbox[3].max(y)];
+            json!({
+                "type": "Feature",
+                "id": id,
+                "geometry": {"type": "Point", "coordinates": [x, y]},
+                "properties": {
+                    "id": id,
+                    "name": p.name,
+                    "name_en": p.name_en,
+                    "name_ar": p.name_ar,
+                    "kind": p.kind.as_str(),
+                    "country": p.country,
+                    "parent": p.parent,
+                    "source": p.source.as_str(),
+                    "geo_precision": u.precision,
+                    "mention_count": u.mentions,
+                    "articles": u.articles,
+                }
+            })
+        })
+        .collect();
+    let bbox = if features.is_empty() { None } else { Some(bbox) };
+    feature_collection(&features, bbox)
+}

@@ -1,0 +1,238 @@
+//! Reading articles: bytes → clean text with zones, sentences and a publication date.
+//!
+//! This is the first stage of the pipeline. Everything after it works on [`Article`]s and reports
+//! offsets that [`Article::source_range`] maps back into the original file.
+
+pub mod date;
+pub mod decode;
+pub mod fold;
+pub mod sentences;
+pub mod zones;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use date::{DateRange, Precision};
+pub use decode::{Encoding, SourceMap};
+pub use zones::{Zone, ZoneRules};
+
+/// Errors of the text stage.
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {msg}")]
+    Corpus { path: PathBuf, line: usize, msg: String },
+    #[error("{path}: not an article file: {msg}")]
+    NotAnArticle { path: PathBuf, msg: String },
+}
+
+/// One sentence of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    /// Byte range in [`Article::text`].
+    pub range: Range<usize>,
+    pub zone: Zone,
+}
+
+/// Where the publication date came from, in the order of precedence of DESIGN.md §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrigin {
+    CommandLine,
+    CorpusFile,
+    DateLine,
+    LatestInText,
+    Unknown,
+}
+
+/// Facts about an article that are not its text.
+#[derive(Debug, Clone)]
+pub struct ArticleMeta {
+    pub date: Option<DateRange>,
+    pub date_origin: DateOrigin,
+    pub source: Option<String>,
+}
+
+/// An article read and segmented.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// File name: the article's identity in every output.
+    pub id: String,
+    pub path: PathBuf,
+    /// Decoded text (UTF-8). Identical to the file for UTF-8 input.
+    pub text: String,
+    pub map: SourceMap,
+    pub encoding: Encoding,
+    pub html_stripped: bool,
+    /// Every line (or line part) with its zone, in order.
+    pub zones: Vec<(Range<usize>, Zone)>,
+    pub sentences: Vec<Sentence>,
+    pub meta: ArticleMeta,
+}
+
+impl Article {
+    /// Build an article from raw bytes. `meta` gives what is known from outside the text.
+    pub fn from_bytes(id: &str, path: &Path, bytes: &[u8], rules: &ZoneRules, outside: &ArticleFacts) -> Article {
+        let decoded = decode::decode(bytes);
+        let text = decoded.text;
+        let zones = rules.classify(&text);
+        let mut sentences = Vec::new();
+        for (range, zone) in &zones {
+            if matches!(zone, Zone::Metadata) {
+                continue;
+            }
+            for r in sentences::split(&text, range.clone()) {
+                sentences.push(Sentence { range: r, zone: *zone });
+            }
+        }
+        let date_line = zones
+            .iter()
+            .find(|(_, z)| *z == Zone::Metadata)
+            .and_then(|(r, _)| rules.date_prefix(&text[r.clone()]))
+            .and_then(|(_, v)| DateRange::parse_iso(v));
+        let (date, date_origin) = if let Some(d) = outside.cli_date {
+            (Some(d), DateOrigin::CommandLine)
+        } else if let Some(d) = outside.corpus_date {
+            (Some(d), DateOrigin::CorpusFile)
+        } else if let Some(d) = date_line {
+            (Some(d), DateOrigin::DateLine)
+        } else if let Some(d) = latest_date_in_text(&text, &zones) {
+            (Some(DateRange::day(d)), DateOrigin::LatestInText)
+        } else {
+            (None, DateOrigin::Unknown)
+        };
+        Article {
+            id: id.to_string(),
+            path: path.to_path_buf(),
+            text,
+            map: decoded.map,
+            encoding: decoded.encoding,
+            html_stripped: decoded.html_stripped,
+            zones,
+            sentences,
+            meta: ArticleMeta { date, date_origin, source: outside.source.clone() },
+        }
+    }
+
+    /// Byte range in the original file of a byte range of [`Article::text`].
+    pub fn source_range(&self, r: Range<usize>) -> Range<usize> {
+        self.map.to_source(r)
+    }
+
+    /// The zone of the text at byte `pos`.
+    pub fn zone_at(&self, pos: usize) -> Zone {
+        let i = self.zones.partition_point(|(r, _)| r.end <= pos);
+        match self.zones.get(i) {
+            Some((r, z)) if r.start <= pos => *z,
+            _ => Zone::Body,
+        }
+    }
+
+    /// Index of the sentence containing byte `pos`, if any.
+    pub fn sentence_at(&self, pos: usize) -> Option<usize> {
+        let i = self.sentences.partition_point(|s| s.range.end <= pos);
+        self.sentences.get(i).filter(|s| s.range.start <= pos).map(|_| i)
+    }
+}
+
+fn latest_date_in_text(text: &str, zones: &[(Range<usize>, Zone)]) -> Option<chrono::NaiveDate> {
+    zones
+        .iter()
+        .filter(|(_, z)| z.is_article_text())
+        .flat_map(|(r, _)| date::absolute_dates(&fold::fold_name(&text[r.clone()])))
+        .max()
+}
+
+/// What is known about an article from outside its text.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFacts {
+    pub cli_date: Option<DateRange>,
+    pub corpus_date: Option<DateRange>,
+    pub source: Option<String>,
+}
+
+/// `corpus.toml`: per-article facts (publication date, source) for texts that lack them.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    pub articles: BTreeMap<String, ArticleFacts>,
+}
+
+impl Corpus {
+    /// Read `dir/corpus.toml` if it exists.
+    pub fn load(dir: &Path) -> Result<Corpus, TextError> {
+        let path = dir.join("corpus.toml");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Corpus::default()),
+            Err(e) => return Err(TextError::Io { path, source: e }),
+        };
+        Corpus::parse(&path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Corpus, TextError> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let value: toml::Table = text.parse().map_err(|e: toml::de::Error| TextError::Corpus {
+            path: path.to_path_buf(),
+            line: e.span().map_or(1, |s| line_of(s.start)),
+            msg: e.message().to_string(),
+        })?;
+        let err = |msg: String| TextError::Corpus { path: path.to_path_buf(), line: 1, msg };
+        let mut articles = BTreeMap::new();
+        let Some(table) = value.get("articles") else {
+            return Ok(Corpus::default());
+        };
+        let table = table.as_table().ok_or_else(|| err("`articles` must be a table of [articles.\"FILE\"]".into()))?;
+        for (file, facts) in table {
+            let facts = facts.as_table().ok_or_else(|| err(format!("[articles.{file:?}] must be a table")))?;
+            let mut f = ArticleFacts::default();
+            for (k, v) in facts {
+                match k.as_str() {
+                    "date" => {
+                        let s = v
+                            .as_str()
+                            .ok_or_else(|| err(format!("{file}: date must be a string like \"2017-11-03\"")))?;
+                        f.corpus_date =
+                            Some(DateRange::parse_iso(s).ok_or_else(|| {
+                                err(format!("{file}: date {s:?} is not YYYY, YYYY-MM or YYYY-MM-DD"))
+                            })?);
+                    }
+                    "source" => f.source = v.as_str().map(str::to_string),
+                    other => return Err(err(format!("{file}: unknown key {other:?} (expected date, source)"))),
+                }
+            }
+            articles.insert(file.clone(), f);
+        }
+        Ok(Corpus { articles })
+    }
+}
+
+/// Read one article file. The facts come from `corpus` (by file name) and the command line.
+pub fn read_article(
+    path: &Path,
+    rules: &ZoneRules,
+    corpus: &Corpus,
+    cli_date: Option<DateRange>,
+) -> Result<Article, TextError> {
+    let bytes = std::fs::read(path).map_err(|e| TextError::Io { path: path.to_path_buf(), source: e })?;
+    let id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let mut facts = corpus.articles.get(&id).cloned().unwrap_or_default();
+    facts.cli_date = cli_date;
+    Ok(Article::from_bytes(&id, path, &bytes, rules, &facts))
+}
+
+/// The article files of a directory (`*.txt`, `*.html`, `*.htm`), sorted by name.
+pub fn list_articles(dir: &Path) -> Result<Vec<PathBuf>, TextError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| TextError::Io { path: dir.to_path_buf(), source: e })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| TextError::Io { path: dir.to_path_buf(), source: e })?;
+        let p = entry.path();
+        let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if p.is_file() && matches!(ext.as_deref(), Some("txt" | "html" | "htm")) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
