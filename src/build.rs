@@ -1,6 +1,7 @@
 //! The `build` job: articles + gazetteer + styles → every layer in `out/`.
 
 use crate::error::Error;
+use crate::events::EventCoder;
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::{GeoParser, Parsed};
 use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
@@ -23,6 +24,7 @@ pub struct BuildSummary {
     pub articles: usize,
     pub mentions: usize,
     pub places: usize,
+    pub events: usize,
     pub files_written: Vec<PathBuf>,
     pub files_unchanged: usize,
     pub warnings: Vec<String>,
@@ -31,10 +33,11 @@ pub struct BuildSummary {
 impl BuildSummary {
     pub fn line(&self) -> String {
         format!(
-            "{} articles, {} mentions, {} places; {} files written, {} unchanged",
+            "{} articles, {} mentions, {} places, {} events; {} files written, {} unchanged",
             self.articles,
             self.mentions,
             self.places,
+            self.events,
             self.files_written.len(),
             self.files_unchanged
         )
@@ -77,5 +80,15 @@ pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
     let places = crate::output::places::places_geojson(&pairs, &gazetteer);
     summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
     write(&cfg.out, "places.geojson", places.as_bytes(), &mut summary)?;
+    let coded = EventCoder::default().code(&gazetteer, &articles, &parsed);
+    summary.events = coded.events.len();
+    summary.warnings.extend(coded.warnings);
+    write(
+        &cfg.out,
+        "events.geojson",
+        crate::output::events::events_geojson(&coded.events, &gazetteer).as_bytes(),
+        &mut summary,
+    )?;
+    write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), &mut summary)?;
     Ok(summary)
 }

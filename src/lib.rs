@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod build;
 pub mod error;
+pub mod events;
 pub mod gazetteer;
 pub mod geodesy;
 pub mod geoparse;

@@ -63,6 +63,25 @@ enum Command {
         #[arg(long)]
         gazetteer: Option<PathBuf>,
     },
+    /// Print the events of the given articles as newline-delimited GeoJSON, merged across the files.
+    ///
+    /// One Feature per line, exactly as in out/events.geojson: ACLED event_type/sub_event_type, actors,
+    /// place, date_start/date_end (ISO days) with date_precision, geo_precision, fatalities when
+    /// stated, and every source with its quote.
+    #[command(
+        after_help = "Example:\n  frontmap events articles/*.txt | jq -c '.properties | {date_start, event_type, place}'"
+    )]
+    Events {
+        /// Article files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Gazetteer directory.
+        #[arg(long)]
+        gazetteer: Option<PathBuf>,
+        /// Publication date for every file (YYYY-MM-DD, YYYY-MM or YYYY), overriding corpus.toml.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<DateRange>,
+    },
     /// Inspect and extend the gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
@@ -152,6 +171,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             out.flush()?;
+        }
+        Command::Events { files, gazetteer, date } => {
+            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let parser = GeoParser::new(&g);
+            let rules = ZoneRules::builtin();
+            let mut articles = Vec::new();
+            for f in &files {
+                let dir = f.parent().unwrap_or(Path::new("."));
+                let corpus = Corpus::load(dir).map_err(Error::from)?;
+                articles.push(text::read_article(f, &rules, &corpus, date).map_err(Error::from)?);
+            }
+            let parsed: Vec<_> = articles.iter().map(|a| parser.parse(a)).collect();
+            let coded = frontmap::events::EventCoder::default().code(&g, &articles, &parsed);
+            for w in &coded.warnings {
+                eprintln!("warning: {w}");
+            }
+            print!("{}", frontmap::output::events::events_jsonl(&coded.events, &g));
         }
         Command::Gazetteer(cmd) => gazetteer_command(cmd)?,
     }

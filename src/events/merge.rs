@@ -1,0 +1,187 @@
+//! One event per real-world event: the same action told by several articles (or twice in one) is
+//! merged, keeping every source; distinct actions stay distinct.
+//!
+//! Two reports are the same event when they tell the same action (the same category; the launch of an
+//! offensive and the offensive under way are one), at the same place, on overlapping dates (day-precise
+//! dates may differ by one day: an event and its announcement the next morning). A report located at a
+//! district, region or province matches a report located inside it ("la région d'al-Qaïm" and
+//! "al-Qaïm") only if one of the two gives the day.
+//!
+//! Groups are merged, not single reports: each group is represented by its merged place and date, and
+//! two groups merge when their representatives match. Once a group is located at a town, it no longer
+//! matches the other towns of the same district, so groups never chain across places.
+
+use super::extract::RawEvent;
+use super::lexicon::EventLexicon;
+use super::model::{Category, Event, SourceQuote};
+use crate::gazetteer::{Gazetteer, Kind};
+use crate::text::{DateRange, Precision};
+use std::collections::BTreeMap;
+
+/// The place and date a group of reports stands for.
+#[derive(Debug, Clone, Copy)]
+struct Rep {
+    class: Category,
+    place: usize,
+    date: DateRange,
+    first: usize,
+}
+
+fn class(c: Category) -> Category {
+    if c == Category::OffensiveOngoing { Category::AssaultLaunched } else { c }
+}
+
+fn compatible_places(g: &Gazetteer, a: usize, b: usize) -> bool {
+    let container = |outer: usize, inner: usize| {
+        matches!(g.places[outer].kind, Kind::District | Kind::Region | Kind::Valley | Kind::Province)
+            && g.is_ancestor(outer, inner)
+    };
+    container(a, b) || container(b, a)
+}
+
+fn compatible_dates(a: &DateRange, b: &DateRange) -> bool {
+    if a.overlaps(b) {
+        return true;
+    }
+    a.precision == Precision::Day && b.precision == Precision::Day && (a.start - b.start).num_days().abs() <= 1
+}
+
+fn compatible(g: &Gazetteer, a: &Rep, b: &Rep) -> bool {
+    a.class == b.class
+        && compatible_dates(&a.date, &b.date)
+        && (a.place == b.place
+            || (compatible_places(g, a.place, b.place)
+                && (a.date.precision == Precision::Day || b.date.precision == Precision::Day)))
+}
+
+/// The date of a merged event: the earliest day-precise report if there is one (announcements come
+/// after events), else the narrowest report's range, never narrowed to a made-up day.
+fn merged_date(members: &[RawEvent]) -> DateRange {
+    if let Some(d) = members.iter().filter(|m| m.date.precision == Precision::Day).map(|m| m.date).min() {
+        return d;
+    }
+    members.iter().map(|m| m.date).min_by_key(|d| ((d.end - d.start).num_days(), d.start)).unwrap_or(members[0].date)
+}
+
+/// Place of a group: the most precise, then the most reported, then the first reported.
+fn merged_place(members: &[RawEvent]) -> (usize, u8, usize) {
+    let mut tally: Vec<(usize, u8, usize, usize)> = Vec::new(); // (place, precision, count, first)
+    for (i, m) in members.iter().enumerate() {
+        match tally.iter_mut().find(|t| t.0 == m.place) {
+            Some(t) => {
+                t.2 += 1;
+                t.1 = t.1.min(m.geo_precision);
+            }
+            None => tally.push((m.place, m.geo_precision, 1, i)),
+        }
+    }
+    tally.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.3.cmp(&b.3)));
+    (tally[0].0, tally[0].1, tally[0].3)
+}
+
+fn rep(members: &[RawEvent], first: usize) -> Rep {
+    let (place, _, _) = merged_place(members);
+    Rep { class: class(members[0].category), place, date: merged_date(members), first }
+}
+
+/// Merge raw events into events with stable ids.
+pub fn merge(raw: Vec<RawEvent>, g: &Gazetteer, lex: &EventLexicon) -> Vec<Event> {
+    let mut raw = raw;
+    raw.sort_by(|a, b| {
+        a.date
+            .start
+            .cmp(&b.date.start)
+            .then(a.source.article.cmp(&b.source.article))
+            .then(a.source.start.cmp(&b.source.start))
+            .then(a.category.cmp(&b.category))
+            .then(a.place.cmp(&b.place))
+    });
+    // Blocks of one action class; within a block, groups are compared pairwise until nothing merges.
+    let mut blocks: BTreeMap<Category, Vec<Vec<RawEvent>>> = BTreeMap::new();
+    for ev in raw {
+        blocks.entry(class(ev.category)).or_default().push(vec![ev]);
+    }
+    let mut events = Vec::new();
+    for (_, mut groups) in blocks {
+        let mut reps: Vec<Rep> = groups.iter().enumerate().map(|(i, m)| rep(m, i)).collect();
+        loop {
+            let mut merged = false;
+            'outer: for i in 0..groups.len() {
+                for j in i + 1..groups.len() {
+                    if compatible(g, &reps[i], &reps[j]) {
+                        let moved = std::mem::take(&mut groups[j]);
+                        groups[i].extend(moved);
+                        groups.remove(j);
+                        reps.remove(j);
+                        reps[i] = rep(&groups[i], reps[i].first);
+                        merged = true;
+                        break 'outer;
+                    }
+                }
+            }
+            if !merged {
+                break;
+            }
+        }
+        events.extend(groups.into_iter().map(|m| build(m, g, lex)));
+    }
+    events.sort_by(|a, b| a.date.start.cmp(&b.date.start).then(a.id.cmp(&b.id)));
+    // Ids: date, category, place; a numeric suffix only if two events would share one.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &mut events {
+        let n = seen.entry(e.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            e.id = format!("{}-{}", e.id, n);
+        }
+    }
+    events
+}
+
+fn build(members: Vec<RawEvent>, g: &Gazetteer, lex: &EventLexicon) -> Event {
+    let date = merged_date(&members);
+    let (place, precision, first) = merged_place(&members);
+    let point = members[first].point;
+    let mut cats: Vec<(Category, usize)> = Vec::new();
+    for m in &members {
+        match cats.iter_mut().find(|c| c.0 == m.category) {
+            Some(c) => c.1 += 1,
+            None => cats.push((m.category, 1)),
+        }
+    }
+    let category = cats.iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map_or(Category::Other, |c| c.0);
+    let (event_type, sub_event_type) = lex.acled(category);
+    let names = |f: &dyn Fn(&RawEvent) -> &Vec<String>| -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for m in &members {
+            for n in f(m) {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+        names
+    };
+    let a1 = names(&|m| &m.actor1);
+    let a2: Vec<String> = names(&|m| &m.actor2).into_iter().filter(|n| !a1.contains(n)).collect();
+    let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+    let mut sources: Vec<SourceQuote> = members.iter().map(|m| m.source.clone()).collect();
+    sources.sort();
+    sources.dedup();
+    let fatalities = members.iter().filter_map(|m| m.fatalities).max();
+    let id = format!("{}-{}-{}", date.start, category.as_str().replace('_', "-"), g.places[place].id);
+    Event {
+        id,
+        category,
+        event_type,
+        sub_event_type,
+        actor1: join(a1),
+        actor2: join(a2),
+        place,
+        point,
+        geo_precision: precision,
+        date,
+        fatalities,
+        sources,
+    }
+}
