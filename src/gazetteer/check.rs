@@ -66,6 +66,7 @@ pub fn check_places(g: &Gazetteer) -> Vec<Finding> {
                     let parent_place = &g.places[j];
                     let d = crate::geodesy::distance_km(p.point, parent_place.point);
                     let limit = match parent_place.kind {
+                        _ if matches!(p.kind, Kind::Dam | Kind::Airport | Kind::Base | Kind::Crossing) => 80.0,
                         Kind::Country => 3000.0,
                         Kind::Province => 600.0,
                         Kind::District | Kind::Region | Kind::Valley => 150.0,

@@ -24,6 +24,8 @@ impl AliasFlags {
     pub const DERIVED: u8 = 4;
     /// The folded alias is a common word of French or English.
     pub const COMMON: u8 = 8;
+    /// Matched by transliteration skeleton, not by an alias (see `gazetteer::skeleton`).
+    pub const FUZZY: u8 = 16;
 
     pub fn has(self, f: u8) -> bool {
         self.0 & f != 0

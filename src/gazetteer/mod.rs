@@ -10,6 +10,7 @@ pub mod geonames;
 pub mod index;
 pub mod layer;
 pub mod place;
+pub mod skeleton;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -42,6 +43,8 @@ pub struct Gazetteer {
     /// Old ids of places that a curated entry took over (e.g. a GeoNames slug) → current index.
     redirects: HashMap<String, usize>,
     pub index: AliasIndex,
+    /// Transliteration skeletons of every name, for spellings no alias covers.
+    pub skeletons: skeleton::SkeletonIndex,
     /// Folded common words (see `lexicon/common-words.txt`).
     pub common_words: HashSet<String>,
     /// Files the gazetteer was read from, in load order.
@@ -228,7 +231,8 @@ impl Gazetteer {
         assign_parents(&mut m);
         let common_words = builtin_common_words();
         let index = AliasIndex::build(&m.places, &common_words);
-        Gazetteer { places: m.places, by_id: m.by_id, redirects: m.redirects, index, common_words, files }
+        let skeletons = skeleton::SkeletonIndex::build(&m.places);
+        Gazetteer { places: m.places, by_id: m.by_id, redirects: m.redirects, index, skeletons, common_words, files }
     }
 
     /// Index of the place with this id (or a former id it took over).

@@ -98,7 +98,70 @@ pub struct Context {
     pub sentence_initial: bool,
     /// Preceded by a locative preposition (à, en, dans, vers, in, at…): a location, not an actor.
     pub locative: bool,
+    /// Opens its clause and a verb follows ("Ankara considère", "La Turquie a lancé"): for a country or a
+    /// capital, the government.
+    pub subject_of_verb: bool,
 }
+
+/// Words that show a verb right after a clause's subject: auxiliaries, reflexive and negative particles,
+/// and verbs of stance that news copy attributes to governments.
+const VERB_STARTS: [&str; 52] = [
+    "a",
+    "avait",
+    "ont",
+    "avaient",
+    "aura",
+    "aurait",
+    "est",
+    "etait",
+    "sont",
+    "sera",
+    "serait",
+    "se",
+    "s",
+    "ne",
+    "n",
+    "y",
+    "doit",
+    "devait",
+    "peut",
+    "pourrait",
+    "veut",
+    "voulait",
+    "voit",
+    "compte",
+    "considere",
+    "poursuit",
+    "reste",
+    "entend",
+    "refuse",
+    "redoute",
+    "soutient",
+    "appuie",
+    "exige",
+    "reclame",
+    "has",
+    "have",
+    "had",
+    "is",
+    "was",
+    "will",
+    "would",
+    "did",
+    "does",
+    "could",
+    "should",
+    "can",
+    "considers",
+    "wants",
+    "sees",
+    "says",
+    "insists",
+    "fears",
+];
+/// Words after which a name opens a clause.
+const CLAUSE_OPENERS: [&str; 12] =
+    ["et", "mais", "que", "qu", "car", "or", "donc", "and", "but", "while", "tandis", "alors"];
 
 const ARTICLES: [&str; 6] = ["l", "la", "le", "les", "the", "un"];
 const PREPOSITIONS: [&str; 5] = ["de", "d", "du", "des", "of"];
@@ -174,7 +237,13 @@ fn looks_like_participle(w: &str) -> bool {
 }
 
 /// Analyse the context of `span` inside `sentence` (byte ranges of `text`).
-pub fn analyse(text: &str, sentence: Range<usize>, span: Range<usize>, cues: &PlaceCues) -> Context {
+pub fn analyse(
+    text: &str,
+    sentence: Range<usize>,
+    span: Range<usize>,
+    cues: &PlaceCues,
+    common: &std::collections::HashSet<String>,
+) -> Context {
     let start = sentence.start.min(span.start);
     let end = sentence.end.max(span.end);
     // Only the last few words before and the first few after matter.
@@ -204,7 +273,51 @@ pub fn analyse(text: &str, sentence: Range<usize>, span: Range<usize>, cues: &Pl
     if !ctx.locative && cues.metonymy_after.iter().any(|p| starts_with(&after, p)) {
         ctx.metonymy_cue = true;
     }
-    ctx.comparison = cues.comparison_before.iter().any(|p| ends_with(words, p));
+    ctx.comparison = cues.comparison_before.iter().any(|p| ends_with(words, p))
+        || cues.comparison_after.iter().any(|p| starts_with(&after, p) && after_raw.starts_with('-'));
+    if cues.metonymy_compound.iter().any(|p| starts_with(&after, p) && after_raw.starts_with('-')) {
+        ctx.metonymy_cue = true;
+    }
+    // "au grand dam de Bagdad", "le soutien des Etats-Unis", "la victoire amère de Bagdad".
+    if words.last().is_some_and(|w| PREPOSITIONS.contains(&w.as_str())) {
+        let head = &words[..words.len() - 1];
+        if cues
+            .metonymy_genitive
+            .iter()
+            .any(|p| ends_with(head, p) || (head.len() > 1 && ends_with(&head[..head.len() - 1], p)))
+        {
+            ctx.metonymy_cue = true;
+        }
+    }
+    // "la crise aiguë entre Bagdad et Erbil": the two governments.
+    if words.last().is_some_and(|w| w == "entre" || w == "between") {
+        let window = &words[words.len().saturating_sub(6)..words.len() - 1];
+        if cues.metonymy_between.iter().any(|p| window.windows(p.len()).any(|w| w == p.as_slice())) {
+            ctx.metonymy_cue = true;
+        }
+    }
+    // "Pour Damas, qui n'a pas participé…": the opinion of a government.
+    if words.last().is_some_and(|w| w == "pour" || w == "for") && after_raw.trim_start().starts_with(',') {
+        ctx.metonymy_cue = true;
+    }
+    // The name opens a clause: sentence start, punctuation, or a conjunction right before it (an article
+    // may stand between: ". La Turquie a lancé").
+    let before_article = match before.last() {
+        Some(w) if ARTICLES.contains(&w.as_str()) => {
+            let cut = lead.trim_end_matches(|c: char| c.is_alphanumeric() || c == '\'' || c == '’').trim_end();
+            (cut, before.len().checked_sub(2).map(|i| before[i].as_str()))
+        }
+        _ => (lead, before.last().map(String::as_str)),
+    };
+    let opens_clause = ctx.sentence_initial
+        || before_article.0.is_empty()
+        || before_article.0.ends_with([',', ';', ':', '(', '"', '«', '“', '.'])
+        || before_article.1.is_some_and(|w| CLAUSE_OPENERS.contains(&w));
+    // The word after the name, as written: "à" is not the verb "a", and "Syria's" is a possessive.
+    let next_raw: String = after_raw.trim_start().chars().take_while(|c| c.is_alphanumeric()).collect();
+    let possessive = after_raw.starts_with("'s") || after_raw.starts_with("’s");
+    let verb_next = !possessive && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(&w.as_str()));
+    ctx.subject_of_verb = !ctx.locative && opens_clause && verb_next;
 
     // Head noun: HEAD [ADJ]{0,2} (de|d'|du|of) NAME, or HEAD, NAME (apposition).
     let apposition = lead.ends_with(',');
@@ -232,6 +345,20 @@ pub fn analyse(text: &str, sentence: Range<usize>, span: Range<usize>, cues: &Pl
             }
         }
     }
+    if ctx.head.is_none() && !has_prep && !apposition {
+        // "le rond-point al-Naïm": a landmark noun right before the name.
+        let mut k = words.len();
+        if k > 0 && words[k - 1] == "al" {
+            k -= 1;
+        }
+        let two = (k >= 2).then(|| format!("{} {}", words[k - 2], words[k - 1]));
+        let one = (k >= 1).then(|| words[k - 1].clone());
+        ctx.head = two
+            .and_then(|t| cues.heads.get(&t))
+            .or_else(|| one.and_then(|o| cues.heads.get(&o)))
+            .filter(|c| c.direct)
+            .cloned();
+    }
     if ctx.head.is_none() {
         let two = (after.len() >= 2).then(|| format!("{} {}", after[0], after[1]));
         let one = after.first().cloned();
@@ -242,16 +369,28 @@ pub fn analyse(text: &str, sentence: Range<usize>, span: Range<usize>, cues: &Pl
     if bare_before.last().is_some_and(|w| cues.titles.contains(w)) && !has_prep {
         ctx.person = true;
     }
-    if let Some((offset, prev)) = previous_word(before_raw) {
+    // The word before the name, looking past an Arabic article ("Qassem al-Mohammedi").
+    let mut prev_word = previous_word(before_raw);
+    if let Some((offset, w)) = prev_word {
+        if matches!(w.trim_end_matches(['-', '\'', '’']), "al" | "el" | "Al" | "El") && w.ends_with(['-', '\'', '’'])
+        {
+            prev_word = previous_word(&before_raw[..offset]);
+        }
+    }
+    if let Some((offset, prev)) = prev_word {
         let folded = fold_name(prev);
         let capitalised = prev.chars().next().is_some_and(char::is_uppercase);
         let between = &before_raw[offset + prev.len()..];
+        let between = between.trim_end_matches(|c: char| c.is_alphabetic() || c == '-' || c == '\'' || c == '’');
         let adjacent = !between.is_empty() && between.chars().all(char::is_whitespace);
         let prev_abs = span.start - before_raw.len() + offset;
         let first_of_sentence = only_punct(&text[start..prev_abs]);
+        let all_caps = prev.chars().filter(|c| c.is_alphabetic()).count() > 1 && !prev.chars().any(char::is_lowercase);
         if capitalised
             && adjacent
             && !first_of_sentence
+            && !all_caps
+            && !common.contains(&folded)
             && !GEOGRAPHIC_PREFIXES.contains(&folded.as_str())
             && !ARTICLES.contains(&folded.as_str())
             && !LOCATIVES.contains(&folded.as_str())

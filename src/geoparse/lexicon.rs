@@ -16,6 +16,8 @@ pub struct HeadCue {
     /// The head names a feature that belongs to the place ("l'aéroport de X" is X's airport), not a
     /// place named X nor a part of X.
     pub feature: bool,
+    /// The head may stand right before the name, without "de" ("le rond-point al-Naïm").
+    pub direct: bool,
 }
 
 /// The parsed `place-cues.tsv`.
@@ -28,6 +30,13 @@ pub struct PlaceCues {
     pub metonymy_before: Vec<Vec<String>>,
     pub metonymy_after: Vec<Vec<String>>,
     pub comparison_before: Vec<Vec<String>>,
+    pub comparison_after: Vec<Vec<String>>,
+    /// Nouns whose "de X" complement is an actor ("au grand dam de Bagdad").
+    pub metonymy_genitive: Vec<Vec<String>>,
+    /// Words glued after the name that make it an actor ("US-backed").
+    pub metonymy_compound: Vec<Vec<String>>,
+    /// Rivalry nouns before "entre X et Y" ("la crise entre Bagdad et Erbil").
+    pub metonymy_between: Vec<Vec<String>>,
     pub titles: Vec<String>,
 }
 
@@ -68,11 +77,14 @@ impl PlaceCues {
                     let mut parts = value.split(';');
                     let kinds = parts.next().unwrap_or("");
                     let precision = parts.next().unwrap_or("");
-                    let feature = match parts.next().map(str::trim) {
-                        None | Some("") => false,
-                        Some("feature") => true,
-                        Some(other) => return Err(err(format!("unknown flag {other:?} (expected feature)"))),
-                    };
+                    let (mut feature, mut direct) = (false, false);
+                    for flag in parts.next().unwrap_or("").split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                        match flag {
+                            "feature" => feature = true,
+                            "direct" => direct = true,
+                            other => return Err(err(format!("unknown flag {other:?} (expected feature, direct)"))),
+                        }
+                    }
                     let kinds = kinds
                         .split(',')
                         .map(str::trim)
@@ -88,7 +100,7 @@ impl PlaceCues {
                                 .ok_or_else(|| err(format!("precision {p:?} is not 1, 2 or 3")))?,
                         ),
                     };
-                    let cue = HeadCue { kinds, precision, feature };
+                    let cue = HeadCue { kinds, precision, feature, direct };
                     if t == "head" {
                         cues.heads.insert(phrase.clone(), cue);
                     } else {
@@ -98,6 +110,10 @@ impl PlaceCues {
                 "metonymy_before" => cues.metonymy_before.push(words()),
                 "metonymy_after" => cues.metonymy_after.push(words()),
                 "comparison_before" => cues.comparison_before.push(words()),
+                "comparison_after" => cues.comparison_after.push(words()),
+                "metonymy_genitive" => cues.metonymy_genitive.push(words()),
+                "metonymy_compound" => cues.metonymy_compound.push(words()),
+                "metonymy_between" => cues.metonymy_between.push(words()),
                 "title" => cues.titles.push(phrase.clone()),
                 other => return Err(err(format!("unknown type {other:?}"))),
             }

@@ -11,7 +11,7 @@ pub mod context;
 pub mod lexicon;
 pub mod score;
 
-use crate::gazetteer::{Gazetteer, KeyMatch, Kind};
+use crate::gazetteer::{AliasEntry, AliasFlags, Gazetteer, KeyMatch, Kind};
 use crate::text::fold::fold;
 use crate::text::{Article, Zone};
 use context::{Context, Direction};
@@ -80,7 +80,13 @@ pub struct GeoParser<'g> {
 /// A candidate match before resolution.
 struct Spot {
     range: Range<usize>,
-    key: u32,
+    /// Identity of the name matched: the alias key, or (for a skeleton match) the skeleton's hash
+    /// with the top bit set. Two spots with one name do not vouch for each other.
+    name: u64,
+    /// The places the name may denote.
+    entries: Vec<AliasEntry>,
+    /// Letters of the skeleton a loose match was made on (0 for an alias match).
+    skeleton_letters: usize,
     sentence: Option<usize>,
     zone: Zone,
     ctx: Context,
@@ -146,10 +152,27 @@ impl<'g> GeoParser<'g> {
             if !looks_like_a_name(surface) {
                 continue;
             }
+            let mut entries = self.gazetteer.index.entries(m.key).to_vec();
+            // "Hassaké" names a province outright and its capital only by another spelling: let the
+            // capital compete.
+            if entries.iter().all(|e| !self.gazetteer.places[e.place as usize].kind.is_settlement()) {
+                let key = crate::gazetteer::skeleton::skeleton(surface);
+                if crate::gazetteer::skeleton::usable(&key, surface) {
+                    for &p in self.gazetteer.skeletons.get(&key) {
+                        if self.gazetteer.places[p as usize].kind.is_settlement()
+                            && !entries.iter().any(|e| e.place == p)
+                        {
+                            entries.push(AliasEntry { place: p, flags: AliasFlags(AliasFlags::FUZZY) });
+                        }
+                    }
+                }
+            }
             spots.push(Spot {
                 single_word: !self.gazetteer.index.key(m.key).contains(' '),
                 range,
-                key: m.key,
+                name: u64::from(m.key),
+                entries,
+                skeleton_letters: 0,
                 sentence: None,
                 zone,
                 ctx: Context::default(),
@@ -167,22 +190,24 @@ impl<'g> GeoParser<'g> {
                 None => kept.push(s),
                 Some(outer) => {
                     let inside = outer.range.start <= s.range.start && s.range.end <= outer.range.end;
-                    if inside && s.range.start > outer.range.start && self.holds_other_place(outer.key, s.key) {
+                    if inside && s.range.start > outer.range.start && self.holds_other_place(&outer.entries, &s.entries)
+                    {
                         kept.push(Spot { nested: true, ..s });
                     }
                 }
             }
         }
         let mut spots = kept;
+        // 2b. Spellings no alias covers: runs of capitalised words matched by transliteration skeleton.
+        spots.extend(self.skeleton_spots(article, &folded, &spots, &blocked));
+        spots.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
         // 3. Context and priors.
         for s in &mut spots {
             s.sentence = article.sentence_at(s.range.start);
             let sent = s.sentence.map_or(s.range.clone(), |i| article.sentences[i].range.clone());
-            s.ctx = context::analyse(text, sent, s.range.clone(), &self.cues);
-            s.cands = self
-                .gazetteer
-                .index
-                .entries(s.key)
+            s.ctx = context::analyse(text, sent, s.range.clone(), &self.cues, &self.gazetteer.common_words);
+            s.cands = s
+                .entries
                 .iter()
                 .map(|e| {
                     let p = score::prior(&self.gazetteer.places[e.place as usize], e.flags);
@@ -190,14 +215,56 @@ impl<'g> GeoParser<'g> {
                 })
                 .collect();
         }
+        // A province named after its capital: the bare name is the city ("Homs"), "la province de Homs"
+        // the province.
+        for s in &mut spots {
+            let province_cue = s.ctx.head.as_ref().is_some_and(|h| h.kinds.contains(&Kind::Province));
+            if province_cue {
+                continue;
+            }
+            let settlements: Vec<usize> =
+                s.cands.iter().map(|c| c.0).filter(|&p| self.gazetteer.places[p].kind.is_settlement()).collect();
+            for c in &mut s.cands {
+                if self.gazetteer.places[c.0].kind == Kind::Province
+                    && settlements.iter().any(|&t| self.gazetteer.parent(t) == Some(c.0))
+                {
+                    c.1 -= 2.0;
+                    c.2 = c.1;
+                }
+            }
+        }
         spots.retain(|s| !s.ctx.person);
+        // A skeleton match is only believed near the places the article names outright (within
+        // FUZZY_RADIUS_KM of their median point), and a three-letter skeleton only in the article's
+        // main country.
+        let exact_best: Vec<usize> = spots
+            .iter()
+            .filter(|s| s.skeleton_letters == 0)
+            .filter_map(|s| best(&s.cands, |c| c.1).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| s.cands[i].0))
+            .collect();
+        let points: Vec<Coord<f64>> = exact_best
+            .iter()
+            .filter(|&&p| score::is_point_like(self.gazetteer.places[p].kind))
+            .map(|&p| self.gazetteer.places[p].point)
+            .collect();
+        let median = median_point(&points);
+        let main_country = most_common(exact_best.iter().filter_map(|&p| self.gazetteer.places[p].country.clone()));
+        for s in spots.iter_mut().filter(|s| s.skeleton_letters > 0) {
+            let strict = s.skeleton_letters < crate::gazetteer::skeleton::MIN_LETTERS;
+            s.cands.retain(|c| {
+                let p = &self.gazetteer.places[c.0];
+                median.is_some_and(|m| score::haversine_km(p.point, m) <= FUZZY_RADIUS_KM)
+                    && (!strict || p.country.is_some() && p.country == main_country)
+            });
+        }
+        spots.retain(|s| !s.cands.is_empty());
         // 4. Resolve: first on priors, then twice with the article's other places as evidence.
         for s in &mut spots {
             s.chosen = best(&s.cands, |c| c.1).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| i);
         }
         for _round in 0..2 {
-            let chosen: Vec<Option<(usize, u32)>> =
-                spots.iter().map(|s| s.chosen.map(|c| (s.cands[c].0, s.key)).filter(|_| !s.ctx.comparison)).collect();
+            let chosen: Vec<Option<(usize, u64)>> =
+                spots.iter().map(|s| s.chosen.map(|c| (s.cands[c].0, s.name)).filter(|_| !s.ctx.comparison)).collect();
             let mut countries: Vec<String> =
                 chosen.iter().flatten().filter_map(|&(p, _)| self.gazetteer.places[p].country.clone()).collect();
             countries.sort();
@@ -206,7 +273,7 @@ impl<'g> GeoParser<'g> {
                 let anchors: Vec<usize> = chosen
                     .iter()
                     .enumerate()
-                    .filter(|&(j, c)| j != si && c.is_some_and(|(_, k)| k != s.key))
+                    .filter(|&(j, c)| j != si && c.is_some_and(|(_, k)| k != s.name))
                     .filter_map(|(_, c)| c.map(|(p, _)| p))
                     .collect();
                 let ev = score::Evidence { g: self.gazetteer, anchors: &anchors, countries: &countries };
@@ -230,43 +297,60 @@ impl<'g> GeoParser<'g> {
         }
         let points: Vec<Coord<f64>> = resolved.iter().map(|r| self.gazetteer.places[r.1].point).collect();
         let focus = centroid(&points);
+        // Roles: a yardstick, a government or actor, or a location. An actor's role spreads to the
+        // countries and capitals coordinated with it ("Bagdad, Ankara et Téhéran s'opposent").
+        let actor_like =
+            |p: &crate::gazetteer::Place| p.kind == Kind::Country || p.is_capital() || p.kind == Kind::Province;
+        // "in Ankara, Turkey, and Washington": the preposition governs the whole list.
+        let mut locative: Vec<bool> = spots.iter().map(|s| s.ctx.locative).collect();
+        for i in 1..spots.len() {
+            if locative[i - 1] && coordinated(text, &spots[i - 1].range, &spots[i].range) {
+                locative[i] = true;
+            }
+        }
+        let mut roles: Vec<Option<NonPlaceReason>> = spots
+            .iter()
+            .enumerate()
+            .map(|(si, s)| {
+                let p = &self.gazetteer.places[s.cands[s.chosen?].0];
+                if s.ctx.comparison {
+                    return Some(NonPlaceReason::Comparison);
+                }
+                let far = focus.is_some_and(|f| score::haversine_km(f, p.point) > 2500.0);
+                let metonymy = actor_like(p)
+                    && !locative[si]
+                    && (s.ctx.metonymy_cue
+                        || (s.ctx.subject_of_verb && p.kind != Kind::Province)
+                        || (far && p.kind != Kind::Province && s.ctx.head.is_none()));
+                metonymy.then_some(NonPlaceReason::Metonymy)
+            })
+            .collect();
+        for _ in 0..2 {
+            for i in 1..spots.len() {
+                for (a, b) in [(i - 1, i), (i, i - 1)] {
+                    let (Some(ca), Some(cb)) = (spots[a].chosen, spots[b].chosen) else { continue };
+                    let (pa, pb) =
+                        (&self.gazetteer.places[spots[a].cands[ca].0], &self.gazetteer.places[spots[b].cands[cb].0]);
+                    if roles[a] == Some(NonPlaceReason::Metonymy)
+                        && roles[b].is_none()
+                        && actor_like(pa)
+                        && actor_like(pb)
+                        && !locative[b]
+                        && coordinated(text, &spots[i - 1].range, &spots[i].range)
+                    {
+                        roles[b] = Some(NonPlaceReason::Metonymy);
+                    }
+                }
+            }
+        }
         let mut parsed = Parsed::default();
-        for s in &spots {
+        for (si, s) in spots.iter().enumerate() {
             let Some(c) = s.chosen else { continue };
             let (mut place, _, top) = s.cands[c];
             let p = &self.gazetteer.places[place];
-            let actor_like = p.kind == Kind::Country || p.is_capital() || p.kind == Kind::Province;
-            if s.ctx.comparison {
-                parsed.non_places.push(NonPlace {
-                    range: s.range.clone(),
-                    place,
-                    reason: NonPlaceReason::Comparison,
-                    sentence: s.sentence,
-                });
+            if let Some(reason) = roles[si] {
+                parsed.non_places.push(NonPlace { range: s.range.clone(), place, reason, sentence: s.sentence });
                 continue;
-            }
-            if s.ctx.metonymy_cue && actor_like && !s.ctx.locative {
-                parsed.non_places.push(NonPlace {
-                    range: s.range.clone(),
-                    place,
-                    reason: NonPlaceReason::Metonymy,
-                    sentence: s.sentence,
-                });
-                continue;
-            }
-            // A far-away capital or country not preceded by a locative is an actor ("Washington").
-            if actor_like && p.kind != Kind::Province && !s.ctx.locative && s.ctx.head.is_none() {
-                if let Some(f) = focus {
-                    if score::haversine_km(f, p.point) > 2500.0 {
-                        parsed.non_places.push(NonPlace {
-                            range: s.range.clone(),
-                            place,
-                            reason: NonPlaceReason::Metonymy,
-                            sentence: s.sentence,
-                        });
-                        continue;
-                    }
-                }
             }
             // "l'aéroport de Deir Ezzor": the place of the head's kind that belongs to the name; "un
             // quartier d'al-Qaïm": a part of the named place, which stays, less precisely located.
@@ -347,15 +431,116 @@ impl<'g> GeoParser<'g> {
         pick.map(|o| o.2)
     }
 
-    /// Whether the compound name `outer` (a valley or a region) contains `inner` as the name of another
-    /// place, so both are mentions.
-    fn holds_other_place(&self, outer: u32, inner: u32) -> bool {
-        let idx = &self.gazetteer.index;
-        let outer_entries = idx.entries(outer);
-        let compound = outer_entries.iter().all(|e| {
-            matches!(self.gazetteer.places[e.place as usize].kind, Kind::Valley | Kind::Region | Kind::Mountain)
-        });
-        compound && !idx.entries(inner).iter().any(|i| outer_entries.iter().any(|o| o.place == i.place))
+    /// Whether the compound name of a valley or a region (`outer`) contains the name of a natural feature
+    /// (`inner`: "Euphrate" in "moyenne vallée de l'Euphrate"), so both are mentions. A province inside
+    /// "plaine de Ninive" is only the plain's name.
+    fn holds_other_place(&self, outer: &[AliasEntry], inner: &[AliasEntry]) -> bool {
+        let kind = |e: &AliasEntry| self.gazetteer.places[e.place as usize].kind;
+        let compound = outer.iter().all(|e| matches!(kind(e), Kind::Valley | Kind::Region | Kind::Mountain));
+        let natural = inner.iter().any(|e| matches!(kind(e), Kind::River | Kind::Lake | Kind::Mountain | Kind::Valley));
+        compound && natural && !inner.iter().any(|i| outer.iter().any(|o| o.place == i.place))
+    }
+
+    /// Spots for runs of capitalised words that no alias matched but whose transliteration skeleton is a
+    /// place's ("Jarablous" for GeoNames' Jarābulus). Longest run first; a sentence's first word alone
+    /// is not evidence of a name.
+    fn skeleton_spots(
+        &self,
+        article: &Article,
+        folded: &crate::text::fold::Folded,
+        exact: &[Spot],
+        blocked: &[(usize, usize)],
+    ) -> Vec<Spot> {
+        let text = &article.text;
+        let g = self.gazetteer;
+        // Folded words with their source ranges.
+        let mut words: Vec<(Range<usize>, Range<usize>)> = Vec::new(); // (folded, source)
+        let mut pos = 0;
+        for w in folded.text.split(' ') {
+            if !w.is_empty() {
+                words.push((pos..pos + w.len(), folded.source_range(text, pos..pos + w.len())));
+            }
+            pos += w.len() + 1;
+        }
+        let capitalised = |r: &Range<usize>| text[r.clone()].chars().next().is_some_and(char::is_uppercase);
+        let is_article = |f: &Range<usize>| matches!(&folded.text[f.clone()], "al" | "el");
+        let covered = |r: &Range<usize>| exact.iter().any(|s| s.range.start < r.end && r.start < s.range.end);
+        let is_blocked = |f: &Range<usize>| blocked.iter().any(|&(s, e)| f.start < e && s < f.end);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let usable = |k: usize| {
+                let (f, src) = &words[k];
+                (capitalised(src) || (is_article(f) && k + 1 < words.len() && capitalised(&words[k + 1].1)))
+                    && !covered(src)
+                    && !is_blocked(f)
+                    && !g.common_words.contains(&folded.text[f.clone()])
+            };
+            if !usable(i) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j + 1 < words.len() && j + 1 - i < 4 && usable(j + 1) && adjacent(text, &words[j].1, &words[j + 1].1)
+            {
+                j += 1;
+            }
+            let mut found = None;
+            for end in (i..=j).rev() {
+                let src = words[i].1.start..words[end].1.end;
+                let key = crate::gazetteer::skeleton::skeleton(&text[src.clone()]);
+                if !crate::gazetteer::skeleton::usable(&key, &text[src.clone()]) {
+                    continue;
+                }
+                let hits = g.skeletons.get(&key);
+                if !hits.is_empty() {
+                    found = Some((end, src, key, hits.to_vec()));
+                    break;
+                }
+            }
+            let Some((end, src, key, hits)) = found else {
+                i += 1;
+                continue;
+            };
+            // A loose match followed by more of a name ("Qassem al-Mohammedi") is a person's first name.
+            let name_follows = words
+                .get(end + 1)
+                .is_some_and(|(f, w)| adjacent(text, &words[end].1, w) && (capitalised(w) || is_article(f)));
+            if name_follows {
+                i = end + 1;
+                continue;
+            }
+            let zone = article.zone_at(src.start);
+            let sentence_start = article.sentence_at(src.start).map(|k| article.sentences[k].range.start);
+            let first_word = sentence_start.is_some_and(|s| text[s..src.start].chars().all(|c| !c.is_alphanumeric()));
+            let lone_first_word = first_word && end == i;
+            if !matches!(zone, Zone::Boilerplate | Zone::Metadata)
+                && !lone_first_word
+                && looks_like_a_name(&text[src.clone()])
+            {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut h);
+                out.push(Spot {
+                    range: src,
+                    name: h.finish() | (1 << 63),
+                    skeleton_letters: key.chars().filter(|c| *c != ' ').count(),
+                    entries: hits
+                        .into_iter()
+                        .map(|p| AliasEntry { place: p, flags: AliasFlags(AliasFlags::FUZZY) })
+                        .collect(),
+                    sentence: None,
+                    zone,
+                    ctx: Context::default(),
+                    nested: false,
+                    single_word: end == i,
+                    cands: Vec::new(),
+                    chosen: None,
+                });
+            }
+            i = end + 1;
+        }
+        out
     }
 
     /// A place of one of `kinds` tied to `place`: its parent ("province de X" for the city X) or one of
@@ -377,6 +562,52 @@ impl<'g> GeoParser<'g> {
         kids.sort();
         kids.first().copied()
     }
+}
+
+/// How far from the article's other places a place matched only by its skeleton may lie.
+const FUZZY_RADIUS_KM: f64 = 500.0;
+
+/// Component-wise median of points: the middle of an article's geography, robust to one far name.
+fn median_point(points: &[Coord<f64>]) -> Option<Coord<f64>> {
+    if points.is_empty() {
+        return None;
+    }
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Some(Coord { x: mid(points.iter().map(|p| p.x).collect()), y: mid(points.iter().map(|p| p.y).collect()) })
+}
+
+/// The most frequent item (the first of the most frequent on ties).
+fn most_common<T: PartialEq>(items: impl Iterator<Item = T>) -> Option<T> {
+    let mut counts: Vec<(T, usize)> = Vec::new();
+    for it in items {
+        match counts.iter_mut().find(|c| c.0 == it) {
+            Some(c) => c.1 += 1,
+            None => counts.push((it, 1)),
+        }
+    }
+    let max = counts.iter().map(|c| c.1).max()?;
+    counts.into_iter().find(|c| c.1 == max).map(|c| c.0)
+}
+
+/// Two names joined as one list: only a comma, "et", "and", "ou" or an article between them.
+fn coordinated(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    let Some(gap) = text.get(a.end..b.start) else { return false };
+    let folded = crate::text::fold::fold_name(gap);
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let joined = gap.contains(',') || words.iter().any(|w| matches!(*w, "et" | "and" | "ou" | "or"));
+    gap.len() <= 12
+        && joined
+        && !gap.contains([':', ';', '.', '(', ')'])
+        && words.iter().all(|w| matches!(*w, "et" | "and" | "ou" | "or" | "la" | "le" | "les" | "l" | "the"))
+}
+
+/// Two words of one name: only spaces, hyphens or apostrophes between them.
+fn adjacent(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    text.get(a.end..b.start)
+        .is_some_and(|gap| gap.len() <= 3 && gap.chars().all(|c| c == ' ' || c == '-' || c == '\'' || c == '’'))
 }
 
 /// Index and value of the best element by `f` (ties: first).

@@ -42,6 +42,9 @@ pub fn prior(place: &Place, flags: AliasFlags) -> f64 {
     if flags.has(AliasFlags::DERIVED) {
         s -= 1.0;
     }
+    if flags.has(AliasFlags::FUZZY) {
+        s -= 1.5;
+    }
     if flags.has(AliasFlags::COMMON) && !flags.has(AliasFlags::CURATED) {
         s -= 4.0;
     }
@@ -102,6 +105,11 @@ pub fn context_score(i: usize, ctx: &Context, sentence_initial_single_word: bool
             .fold(f64::INFINITY, f64::min);
         if nearest.is_finite() {
             s += 2.5 * (-nearest / 150.0).exp();
+            // A small place far from everything else the article names is likely another place of
+            // the same name (or no place at all).
+            if nearest > 800.0 && !place.is_capital() && place.population < 500_000 {
+                s -= 1.5;
+            }
         }
     }
     if let Some(c) = &place.country {
