@@ -33,5 +33,60 @@ for f in "$OUT"/*.geojson; do
   if ! "$TOOLS/npm/node_modules/.bin/geojsonhint" "$f"; then echo "FAIL geojsonhint $f"; fail=1; else echo "ok   geojsonhint $f"; fi
 done
 python3 bench/check_geojson.py "$OUT"/*.geojson || fail=1
+
+echo "== Map sheets: GDAL reads EPSG:3857 and the right corners (issue 5)"
+# The sheets are rendered by `frontmap build` into $OUT/maps; render them here when the build has not.
+if ! ls "$OUT"/maps/*.png >/dev/null 2>&1; then
+  cargo run --release -q -- render --out "$OUT/maps"
+fi
+need gdalinfo gdal-bin
+python3 -c "import pyproj" 2>/dev/null || pip install -q --target "$TOOLS/py" pyproj==3.7.2
+python3 - "$OUT/maps" styles/maps.toml <<'PY' || fail=1
+# For every sheet of maps.toml: gdalinfo must see EPSG:3857, square pixels, and corner coordinates equal
+# to the sheet's extent fitted to its size (computed here independently with pyproj), within half a pixel.
+import json, subprocess, sys, tomllib, xml.etree.ElementTree as ET
+from pathlib import Path
+from pyproj import Transformer
+maps, toml_path = Path(sys.argv[1]), Path(sys.argv[2])
+cfg = tomllib.loads(toml_path.read_text())
+to3857 = Transformer.from_crs(4326, 3857, always_xy=True)
+bad = 0
+for sheet in cfg["sheet"]:
+    name = sheet["name"]
+    png = maps / f"{name}.png"
+    if not png.exists():
+        print(f"FAIL {png}: missing"); bad = 1; continue
+    info = json.loads(subprocess.run(["gdalinfo", "-json", str(png)], check=True, capture_output=True, text=True).stdout)
+    wkt = info.get("coordinateSystem", {}).get("wkt", "")
+    if 'ID["EPSG",3857]' not in wkt:
+        print(f"FAIL {png}: SRS is not EPSG:3857: {wkt[:80]}"); bad = 1; continue
+    w, h = info["size"]
+    gt = info["geoTransform"]
+    res = gt[1]
+    if abs(gt[5] + res) > 1e-6 * res or gt[2] != 0 or gt[4] != 0:
+        print(f"FAIL {png}: pixels not square/north-up: {gt}"); bad = 1; continue
+    # The georeferenced map area: the whole image, or for small multiples the first panel.
+    md = ET.parse(str(png) + ".aux.xml").getroot().findall(".//MDI")
+    meta = {m.get("key"): m.text for m in md}
+    if "frontmap:panel_px" in meta:
+        px, py, pw, ph = (float(v) for v in meta["frontmap:panel_px"].split(","))
+    else:
+        px, py, pw, ph = 0.0, 0.0, float(w), float(h)
+    ul = (gt[0] + px * res, gt[3] - py * res)
+    lr = (ul[0] + pw * res, ul[1] - ph * res)
+    west, south, east, north = sheet["bbox"]
+    x0, y0 = to3857.transform(west, south)
+    x1, y1 = to3857.transform(east, north)
+    r = max((x1 - x0) / pw, (y1 - y0) / ph)
+    cx, cy = (x0 + x1) / 2, (y1 + y0) / 2
+    want_ul, want_lr = (cx - r * pw / 2, cy + r * ph / 2), (cx + r * pw / 2, cy - r * ph / 2)
+    err = max(abs(a - b) for a, b in zip(ul + lr, want_ul + want_lr)) / res
+    corners = info["cornerCoordinates"]
+    if err > 0.5 or abs(r - res) / res > 1e-6:
+        print(f"FAIL {png}: corners {ul} {lr}, want {want_ul} {want_lr} ({err:.2f} px off)"); bad = 1
+    else:
+        print(f"ok   gdalinfo {png}: EPSG:3857, {w}x{h}, {res:.2f} m/px, upperLeft {corners['upperLeft']}, lowerRight {corners['lowerRight']} ({err:.3f} px)")
+sys.exit(bad)
+PY
 rm -f /tmp/ogrinfo.$$
 exit $fail

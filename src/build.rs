@@ -25,6 +25,7 @@ pub struct BuildSummary {
     pub mentions: usize,
     pub places: usize,
     pub events: usize,
+    pub maps: usize,
     pub files_written: Vec<PathBuf>,
     pub files_unchanged: usize,
     pub warnings: Vec<String>,
@@ -33,11 +34,12 @@ pub struct BuildSummary {
 impl BuildSummary {
     pub fn line(&self) -> String {
         format!(
-            "{} articles, {} mentions, {} places, {} events; {} files written, {} unchanged",
+            "{} articles, {} mentions, {} places, {} events, {} maps; {} files written, {} unchanged",
             self.articles,
             self.mentions,
             self.places,
             self.events,
+            self.maps,
             self.files_written.len(),
             self.files_unchanged
         )
@@ -90,5 +92,20 @@ pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
         &mut summary,
     )?;
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), &mut summary)?;
+    // Map sheets, from the layers just written.
+    let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let mut render = crate::render::RenderConfig::new(&base);
+    render.styles = cfg.styles.clone();
+    render.out = cfg.out.join("maps");
+    render.path_prefixes = vec![
+        ("out/".to_string(), cfg.out.clone()),
+        ("gazetteer/".to_string(), cfg.gazetteer.clone()),
+        ("articles/".to_string(), cfg.articles.clone()),
+    ];
+    let maps = crate::render::render_sheets(&render)?;
+    summary.maps = maps.sheets.len();
+    summary.files_written.extend(maps.files_written);
+    summary.files_unchanged += maps.files_unchanged;
+    summary.warnings.extend(maps.warnings);
     Ok(summary)
 }

@@ -12,6 +12,8 @@ pub enum Error {
     Gazetteer(#[from] crate::gazetteer::GazetteerError),
     #[error(transparent)]
     Lexicon(#[from] crate::geoparse::lexicon::LexiconError),
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
@@ -23,6 +25,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Write { .. } => 1,
+            Error::Render(e) => e.exit_code(),
             _ => 2,
         }
     }

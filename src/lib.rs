@@ -11,4 +11,5 @@ pub mod gazetteer;
 pub mod geodesy;
 pub mod geoparse;
 pub mod output;
+pub mod render;
 pub mod text;

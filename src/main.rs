@@ -82,6 +82,30 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         date: Option<DateRange>,
     },
+    /// Render the static map sheets of styles/maps.toml as georeferenced PNGs (+ .pgw, .png.aux.xml).
+    ///
+    /// Layers come from the sources of styles/default.json (the basemap extracts and out/*.geojson);
+    /// a layer whose file does not exist yet draws nothing, with a warning.
+    #[command(
+        after_help = "Examples:\n  frontmap render\n  frontmap render --map al-qaim-offensive --scale 2\n  frontmap render --source events=tests/fixtures/render/events.geojson --out /tmp/maps"
+    )]
+    Render {
+        /// Only this sheet (a name from maps.toml).
+        #[arg(long)]
+        map: Option<String>,
+        /// Device pixel ratio (2 writes NAME@2x.png at twice the size).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Styles directory (default.json, maps.toml); style paths resolve against its parent.
+        #[arg(long)]
+        styles: Option<PathBuf>,
+        /// Output directory for the sheets.
+        #[arg(long, default_value = "out/maps")]
+        out: PathBuf,
+        /// Replace a style source's file: ID=PATH (repeatable).
+        #[arg(long = "source", value_parser = parse_source)]
+        sources: Vec<(String, PathBuf)>,
+    },
     /// Inspect and extend the gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
@@ -116,6 +140,10 @@ enum GazetteerCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+}
+
+fn parse_source(s: &str) -> Result<(String, PathBuf), String> {
+    s.split_once('=').map(|(k, v)| (k.to_string(), PathBuf::from(v))).ok_or_else(|| format!("{s:?} is not ID=PATH"))
 }
 
 fn parse_date(s: &str) -> Result<DateRange, String> {
@@ -188,6 +216,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("warning: {w}");
             }
             print!("{}", frontmap::output::events::events_jsonl(&coded.events, &g));
+        }
+        Command::Render { map, scale, styles, out, sources } => {
+            let styles = default_dir(styles, "styles");
+            let base = styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+            let cfg = frontmap::render::RenderConfig {
+                styles,
+                out,
+                base,
+                scale,
+                map,
+                source_overrides: sources.into_iter().collect(),
+                path_prefixes: Vec::new(),
+            };
+            let summary = frontmap::render::render_sheets(&cfg).map_err(Error::from)?;
+            for w in &summary.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!("{}", summary.line());
         }
         Command::Gazetteer(cmd) => gazetteer_command(cmd)?,
     }

@@ -185,10 +185,17 @@ impl<'g> GeoParser<'g> {
         //    ("moyenne vallée de l'Euphrate" holds "Euphrate") and only if it names something else.
         spots.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
         let mut kept: Vec<Spot> = Vec::with_capacity(spots.len());
+        // Spots arrive sorted by start: an earlier spot overlaps this one only if it reaches past its
+        // start, and the one reaching furthest is the outer candidate.
+        let mut furthest: Option<usize> = None;
         for s in spots {
-            match kept.iter().rev().find(|k| k.range.start < s.range.end && s.range.start < k.range.end) {
-                None => kept.push(s),
-                Some(outer) => {
+            match furthest.filter(|&f| kept[f].range.end > s.range.start) {
+                None => {
+                    kept.push(s);
+                    furthest = Some(kept.len() - 1);
+                }
+                Some(f) => {
+                    let outer = &kept[f];
                     let inside = outer.range.start <= s.range.start && s.range.end <= outer.range.end;
                     if inside && s.range.start > outer.range.start && self.holds_other_place(&outer.entries, &s.entries)
                     {
@@ -263,23 +270,14 @@ impl<'g> GeoParser<'g> {
             s.chosen = best(&s.cands, |c| c.1).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| i);
         }
         for _round in 0..2 {
-            let chosen: Vec<Option<(usize, u64)>> =
-                spots.iter().map(|s| s.chosen.map(|c| (s.cands[c].0, s.name)).filter(|_| !s.ctx.comparison)).collect();
-            let mut countries: Vec<String> =
-                chosen.iter().flatten().filter_map(|&(p, _)| self.gazetteer.places[p].country.clone()).collect();
-            countries.sort();
-            countries.dedup();
-            for (si, s) in spots.iter_mut().enumerate() {
-                let anchors: Vec<usize> = chosen
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, c)| j != si && c.is_some_and(|(_, k)| k != s.name))
-                    .filter_map(|(_, c)| c.map(|(p, _)| p))
-                    .collect();
-                let ev = score::Evidence { g: self.gazetteer, anchors: &anchors, countries: &countries };
+            let evidence = score::ArticleEvidence::new(
+                self.gazetteer,
+                spots.iter().filter(|s| !s.ctx.comparison).filter_map(|s| s.chosen.map(|c| (s.cands[c].0, s.name))),
+            );
+            for s in spots.iter_mut() {
                 let initial = s.ctx.sentence_initial && s.single_word;
                 for c in &mut s.cands {
-                    c.2 = c.1 + score::context_score(c.0, &s.ctx, initial, &ev);
+                    c.2 = c.1 + score::context_score(c.0, &s.ctx, initial, &evidence, s.name);
                 }
                 s.chosen = best(&s.cands, |c| c.2).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| i);
             }
@@ -464,7 +462,18 @@ impl<'g> GeoParser<'g> {
         }
         let capitalised = |r: &Range<usize>| text[r.clone()].chars().next().is_some_and(char::is_uppercase);
         let is_article = |f: &Range<usize>| matches!(&folded.text[f.clone()], "al" | "el");
-        let covered = |r: &Range<usize>| exact.iter().any(|s| s.range.start < r.end && r.start < s.range.end);
+        // `exact` is sorted by start; a word is covered if a spot starting before its end reaches past its start.
+        let reach: Vec<usize> = exact
+            .iter()
+            .scan(0usize, |m, s| {
+                *m = (*m).max(s.range.end);
+                Some(*m)
+            })
+            .collect();
+        let covered = |r: &Range<usize>| {
+            let k = exact.partition_point(|s| s.range.start < r.end);
+            k > 0 && reach[k - 1] > r.start
+        };
         let is_blocked = |f: &Range<usize>| blocked.iter().any(|&(s, e)| f.start < e && s < f.end);
         let mut out = Vec::new();
         let mut i = 0;

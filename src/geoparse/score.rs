@@ -6,6 +6,8 @@
 
 use super::context::Context;
 use crate::gazetteer::{AliasFlags, Gazetteer, Kind, Place, Source};
+use geo::Coord;
+use std::collections::HashMap;
 
 /// Below this, a candidate is not accepted as a place mention.
 pub const ACCEPT: f64 = 2.0;
@@ -57,17 +59,65 @@ pub fn prior(place: &Place, flags: AliasFlags) -> f64 {
     s
 }
 
-/// Evidence from the article for one candidate.
-pub struct Evidence<'a> {
+/// What the article's resolved names say, indexed for scoring many candidates: each chosen place with
+/// the names (spot identities) that chose it, so a name never vouches for itself.
+pub struct ArticleEvidence<'a> {
     pub g: &'a Gazetteer,
-    /// Places chosen for the other names of the article (not this name), with their points.
-    pub anchors: &'a [usize],
-    /// Countries (ISO codes) of the article's anchors and named countries.
-    pub countries: &'a [String],
+    chosen: HashMap<usize, Vec<u64>>,
+    /// Parent place → names of its chosen children.
+    parents: HashMap<usize, Vec<u64>>,
+    /// Distinct point-like chosen places: (place, point, names).
+    points: Vec<(usize, Coord<f64>, Vec<u64>)>,
+    countries: Vec<String>,
 }
 
-/// Points a candidate earns from its context.
-pub fn context_score(i: usize, ctx: &Context, sentence_initial_single_word: bool, ev: &Evidence<'_>) -> f64 {
+fn add_name(map: &mut HashMap<usize, Vec<u64>>, key: usize, name: u64) {
+    let v = map.entry(key).or_default();
+    if !v.contains(&name) {
+        v.push(name);
+    }
+}
+
+fn other_name(names: &[u64], name: u64) -> bool {
+    names.iter().any(|&n| n != name)
+}
+
+impl<'a> ArticleEvidence<'a> {
+    /// `chosen`: (place, name) for every resolved name of the article.
+    pub fn new(g: &'a Gazetteer, chosen: impl Iterator<Item = (usize, u64)>) -> Self {
+        let mut map: HashMap<usize, Vec<u64>> = HashMap::new();
+        let mut parents: HashMap<usize, Vec<u64>> = HashMap::new();
+        for (p, name) in chosen {
+            add_name(&mut map, p, name);
+            if let Some(par) = g.parent(p) {
+                add_name(&mut parents, par, name);
+            }
+        }
+        let mut points: Vec<(usize, Coord<f64>, Vec<u64>)> = map
+            .iter()
+            .filter(|(p, _)| is_point_like(g.places[**p].kind))
+            .map(|(p, names)| (*p, g.places[*p].point, names.clone()))
+            .collect();
+        points.sort_by_key(|p| p.0);
+        let mut countries: Vec<String> = map.keys().filter_map(|&p| g.places[p].country.clone()).collect();
+        countries.sort();
+        countries.dedup();
+        ArticleEvidence { g, chosen: map, parents, points, countries }
+    }
+
+    fn named_elsewhere(&self, place: usize, name: u64) -> bool {
+        self.chosen.get(&place).is_some_and(|n| other_name(n, name))
+    }
+}
+
+/// Points a candidate earns from its context. `name` identifies the spot being scored.
+pub fn context_score(
+    i: usize,
+    ctx: &Context,
+    sentence_initial_single_word: bool,
+    ev: &ArticleEvidence<'_>,
+    name: u64,
+) -> f64 {
     let place = &ev.g.places[i];
     let mut s = 0.0;
     if let Some(head) = &ctx.head {
@@ -81,7 +131,7 @@ pub fn context_score(i: usize, ctx: &Context, sentence_initial_single_word: bool
     }
     // Hierarchy: a parent (or grand-parent) named in the article.
     for (depth, a) in ev.g.ancestors(i).into_iter().enumerate() {
-        if ev.anchors.contains(&a) {
+        if ev.named_elsewhere(a, name) {
             let k = ev.g.places[a].kind;
             s += match k {
                 Kind::Country => 0.5,
@@ -92,16 +142,16 @@ pub fn context_score(i: usize, ctx: &Context, sentence_initial_single_word: bool
         }
     }
     // Children named in the article make a parent likelier too.
-    if ev.anchors.iter().any(|&a| a != i && ev.g.ancestors(a).first() == Some(&i)) {
+    if ev.parents.get(&i).is_some_and(|n| other_name(n, name)) {
         s += 1.0;
     }
     // Spatial coherence with the article's other places.
     if place.kind.geo_precision() <= 2 && !matches!(place.kind, Kind::River | Kind::Border | Kind::Valley) {
         let nearest = ev
-            .anchors
+            .points
             .iter()
-            .filter(|&&a| a != i && is_point_like(ev.g.places[a].kind))
-            .map(|&a| haversine_km(place.point, ev.g.places[a].point))
+            .filter(|(p, _, names)| *p != i && other_name(names, name))
+            .map(|(_, pt, _)| haversine_km(place.point, *pt))
             .fold(f64::INFINITY, f64::min);
         if nearest.is_finite() {
             s += 2.5 * (-nearest / 150.0).exp();

@@ -1,0 +1,528 @@
+//! Label placement: greedy, deterministic, by priority, with a collision grid.
+//!
+//! Placement runs over a *placement view* — a whole sheet, or for tiles a metatile or the whole extent of
+//! a zoom level — and yields labels as paths in that view's pixels. [`draw_labels`] then draws them into
+//! any view at the same resolution (the sheet itself, or each tile cut from the extent), so a label that
+//! straddles a tile edge is drawn half in each tile, never cut off or placed twice.
+//!
+//! Priority: symbol layers from the top of the style down (as MapLibre), within a layer by
+//! `symbol-sort-key` then file order. A label is placed at the first candidate position whose boxes are
+//! inside the view and touch no placed label nor obstacle (map furniture); "soft" obstacles (event dots)
+//! are avoided when any candidate allows it.
+
+use super::draw::{self, PxBox};
+use super::expr::{Rgba, Val};
+use super::geometry::{self, Px};
+use super::mercator::View;
+use super::scene::{Scene, Selection, ctx};
+use super::source::{Feature, Geom};
+use super::style::{Layer, LayerKind};
+use super::text::{FaceId, Fonts, TextBlock, fonts};
+use std::collections::BTreeMap;
+use tiny_skia::{FillRule, LineJoin, Path, PathBuilder, Pixmap, Stroke, Transform};
+
+/// A placed label: what to draw and the boxes it occupies, in placement-view pixels.
+#[derive(Debug, Clone)]
+pub struct PlacedLabel {
+    pub layer: String,
+    pub feature: Option<String>,
+    pub text: String,
+    pub boxes: Vec<PxBox>,
+    pub path: Path,
+    pub color: Rgba,
+    pub halo: Rgba,
+    pub halo_width: f32,
+}
+
+/// The result of placing every label of a view.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub view: View,
+    pub labels: Vec<PlacedLabel>,
+    /// Labels that found no free position (counted, not drawn).
+    pub dropped: Vec<String>,
+}
+
+/// A sparse uniform grid of boxes: O(1) average collision queries, deterministic (ordered map).
+struct Grid {
+    cell: f64,
+    cells: BTreeMap<(i64, i64), Vec<usize>>,
+    boxes: Vec<PxBox>,
+}
+
+impl Grid {
+    fn new(cell: f64) -> Grid {
+        Grid { cell, cells: BTreeMap::new(), boxes: Vec::new() }
+    }
+
+    fn range(&self, b: &PxBox) -> (i64, i64, i64, i64) {
+        let f = |v: f64| (v / self.cell).floor() as i64;
+        (f(b.x0), f(b.y0), f(b.x1), f(b.y1))
+    }
+
+    fn collides(&self, b: &PxBox) -> bool {
+        let (x0, y0, x1, y1) = self.range(b);
+        for gx in x0..=x1 {
+            for gy in y0..=y1 {
+                if let Some(ids) = self.cells.get(&(gx, gy)) {
+                    if ids.iter().any(|&i| self.boxes[i].intersects(b)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    fn insert(&mut self, b: PxBox) {
+        let id = self.boxes.len();
+        self.boxes.push(b);
+        let (x0, y0, x1, y1) = self.range(&b);
+        for gx in x0..=x1 {
+            for gy in y0..=y1 {
+                self.cells.entry((gx, gy)).or_default().push(id);
+            }
+        }
+    }
+}
+
+/// Symbol properties of one feature, evaluated.
+struct TextStyle {
+    text: String,
+    face: FaceId,
+    size: f64,
+    letter_spacing: f64,
+    max_width: f64,
+    line_height: f64,
+    padding: f64,
+    color: Rgba,
+    halo: Rgba,
+    halo_width: f64,
+    placement: String,
+    anchors: Vec<String>,
+    radial: Option<f64>,
+    offset: [f64; 2],
+    max_angle: f64,
+}
+
+fn text_style(layer: &Layer, f: &Feature, view: &View) -> Option<TextStyle> {
+    let c = ctx(f, view.zoom);
+    let s = view.scale;
+    let raw = layer.value("text-field", &c);
+    let mut text = match raw {
+        Val::Null => return None,
+        v => v.to_text(),
+    };
+    match layer.string("text-transform", &c, "none").as_str() {
+        "uppercase" => text = text.to_uppercase(),
+        "lowercase" => text = text.to_lowercase(),
+        _ => {}
+    }
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return None;
+    }
+    let size = layer.num("text-size", &c, 16.0) * s;
+    let opacity = layer.num("text-opacity", &c, 1.0) as f32;
+    let anchors =
+        layer.strings("text-variable-anchor", &c).unwrap_or_else(|| vec![layer.string("text-anchor", &c, "center")]);
+    let radial = layer.has("text-radial-offset").then(|| layer.num("text-radial-offset", &c, 0.0));
+    let off = layer.numbers("text-offset", &c).unwrap_or_default();
+    Some(TextStyle {
+        text,
+        face: FaceId::from_font_stack(&layer.strings("text-font", &c).unwrap_or_default()),
+        size,
+        letter_spacing: layer.num("text-letter-spacing", &c, 0.0),
+        max_width: layer.num("text-max-width", &c, 10.0) * size,
+        line_height: layer.num("text-line-height", &c, 1.2),
+        padding: layer.num("text-padding", &c, 2.0) * s,
+        color: layer.color("text-color", &c, Rgba::BLACK).with_opacity(opacity),
+        halo: layer.color("text-halo-color", &c, Rgba::TRANSPARENT).with_opacity(opacity),
+        halo_width: layer.num("text-halo-width", &c, 0.0) * s,
+        placement: layer.string("symbol-placement", &c, "point"),
+        anchors,
+        radial,
+        offset: [off.first().copied().unwrap_or(0.0) * size, off.get(1).copied().unwrap_or(0.0) * size],
+        max_angle: layer.num("text-max-angle", &c, 45.0),
+    })
+}
+
+/// Where an anchor puts the box's top-left corner relative to the anchor point, and how lines justify.
+fn anchor_box(anchor: &str, w: f64, h: f64, radial: Option<f64>, offset: [f64; 2], size: f64) -> ([f64; 2], f32) {
+    let (fx, fy) = match anchor {
+        "left" => (0.0, 0.5),
+        "right" => (1.0, 0.5),
+        "top" => (0.5, 0.0),
+        "bottom" => (0.5, 1.0),
+        "top-left" => (0.0, 0.0),
+        "top-right" => (1.0, 0.0),
+        "bottom-left" => (0.0, 1.0),
+        "bottom-right" => (1.0, 1.0),
+        _ => (0.5, 0.5),
+    };
+    let [mut dx, mut dy] = offset;
+    if let Some(r) = radial {
+        let r = r * size;
+        let d = if fx != 0.5 && fy != 0.5 { r / std::f64::consts::SQRT_2 } else { r };
+        dx = (0.5 - fx) * 2.0 * d;
+        dy = (0.5 - fy) * 2.0 * d;
+    }
+    let justify = if fx == 0.0 {
+        0.0
+    } else if fx == 1.0 {
+        1.0
+    } else {
+        0.5
+    };
+    ([dx - fx * w, dy - fy * h], justify)
+}
+
+struct Placer<'a> {
+    fonts: &'a Fonts,
+    view: View,
+    grid: Grid,
+    soft: Grid,
+    edge: f64,
+}
+
+impl Placer<'_> {
+    fn free(&self, boxes: &[PxBox], avoid_soft: bool) -> bool {
+        let (w, h) = (f64::from(self.view.width), f64::from(self.view.height));
+        boxes.iter().all(|b| {
+            let inner = PxBox::new(self.edge, self.edge, w - self.edge, h - self.edge);
+            b.x0 >= inner.x0 && b.y0 >= inner.y0 && b.x1 <= inner.x1 && b.y1 <= inner.y1
+        }) && !boxes.iter().any(|b| self.grid.collides(b) || (avoid_soft && self.soft.collides(b)))
+    }
+
+    /// Candidate boxes for a block at a point: one per anchor.
+    fn point_candidates(&self, ts: &TextStyle, block: &TextBlock, at: Px, push: f64) -> Vec<(PxBox, [f64; 2], f32)> {
+        let (w, h) = (f64::from(block.width), f64::from(block.height()));
+        let radial = ts.radial.map(|r| r * push);
+        ts.anchors
+            .iter()
+            .map(|a| {
+                let ([ox, oy], justify) = anchor_box(a, w, h, radial, ts.offset, ts.size);
+                let (left, top) = (at[0] + ox, at[1] + oy);
+                (PxBox::new(left, top, left + w, top + h).grow(ts.padding), [left, top], justify)
+            })
+            .collect()
+    }
+
+    fn place_block(&mut self, ts: &TextStyle, block: &TextBlock, points: &[Px]) -> Option<(Vec<PxBox>, Path)> {
+        // First without covering dots, pushing the label further out if need be; then anywhere free.
+        let passes: &[(bool, f64)] = if ts.radial.is_some() {
+            &[(true, 1.0), (true, 2.0), (true, 3.0), (true, 4.5), (false, 1.0)]
+        } else {
+            &[(true, 1.0), (false, 1.0)]
+        };
+        for &(avoid_soft, push) in passes {
+            for at in points {
+                for (b, [left, top], justify) in self.point_candidates(ts, block, *at, push) {
+                    if self.free(&[b], avoid_soft) {
+                        let path = self.fonts.block_path(block, left as f32, top as f32, justify)?;
+                        return Some((vec![b], path));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn place_along(&mut self, ts: &TextStyle, parts: &[Vec<Px>]) -> Option<(Vec<PxBox>, Path)> {
+        let line =
+            self.fonts.shape_line(&ts.text.replace('\n', " "), ts.face, ts.size as f32, ts.letter_spacing as f32);
+        let block = self.fonts.shape_block("Hg", ts.face, ts.size as f32, 0.0, f32::MAX, ts.line_height as f32);
+        let (ascent, descent) = (f64::from(block.ascent), f64::from(block.descent));
+        let width = f64::from(line.width);
+        let mut order: Vec<&Vec<Px>> = parts.iter().collect();
+        order.sort_by(|a, b| geometry::length(b).total_cmp(&geometry::length(a)));
+        let fractions = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85];
+        for avoid_soft in [true, false] {
+            for part in &order {
+                let smooth = smooth_for_label(part, ts.size);
+                for reversed in [false, true] {
+                    // The baseline path: the smoothed line in reading order, moved off the line by the
+                    // text offset (a parallel curve, so letters keep their spacing on bends).
+                    let centre: Vec<Px> =
+                        if reversed { smooth.iter().rev().copied().collect() } else { smooth.clone() };
+                    let path_pts = if ts.offset[1] == 0.0 {
+                        centre
+                    } else {
+                        smooth_for_label(&offset_line(&centre, ts.offset[1]), ts.size)
+                    };
+                    let total = geometry::length(&path_pts);
+                    if total < width + ts.size {
+                        continue;
+                    }
+                    for frac in fractions {
+                        let centre_d = total * frac;
+                        let (start, end) = (centre_d - width / 2.0, centre_d + width / 2.0);
+                        if start < 0.0 || end > total {
+                            continue;
+                        }
+                        // Read left to right: the other orientation handles the other case.
+                        let (p0, _) = point_at(&path_pts, start);
+                        let (p1, _) = point_at(&path_pts, end);
+                        if p1[0] < p0[0] {
+                            continue;
+                        }
+                        if let Some(found) = self.glyphs_along(ts, &line, &path_pts, start, ascent, descent, avoid_soft)
+                        {
+                            return Some(found);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn glyphs_along(
+        &self,
+        ts: &TextStyle,
+        line: &super::text::ShapedLine,
+        path_pts: &[Px],
+        start: f64,
+        ascent: f64,
+        descent: f64,
+        avoid_soft: bool,
+    ) -> Option<(Vec<PxBox>, Path)> {
+        let mut boxes = Vec::new();
+        let mut glyph_pos = Vec::new();
+        let mut prev_angle: Option<f64> = None;
+        let mut turned = 0.0;
+        for g in &line.glyphs {
+            let mid = start + f64::from(g.x) + f64::from(g.advance) / 2.0;
+            let (c, angle) = point_at(path_pts, mid);
+            if let Some(pa) = prev_angle {
+                let mut d = (angle - pa).abs();
+                if d > std::f64::consts::PI {
+                    d = 2.0 * std::f64::consts::PI - d;
+                }
+                turned += d.to_degrees();
+                if d.to_degrees() > ts.max_angle || turned > ts.max_angle * 2.0 {
+                    return None;
+                }
+            }
+            prev_angle = Some(angle);
+            let (sin, cos) = angle.sin_cos();
+            // "Down" for the text is the normal (-sin, cos); centre the glyph box on the path.
+            let shift = (ascent - descent) / 2.0;
+            let half = f64::from(g.advance) / 2.0;
+            let pen = [c[0] - cos * half - sin * shift, c[1] - sin * half + cos * shift];
+            let r = (ascent + descent) / 2.0 + ts.padding;
+            let hw = half + ts.padding;
+            let ex = (cos * hw).abs() + (sin * r).abs();
+            let ey = (sin * hw).abs() + (cos * r).abs();
+            boxes.push(PxBox::new(c[0] - ex, c[1] - ey, c[0] + ex, c[1] + ey));
+            glyph_pos.push((*g, pen, angle));
+        }
+        if !self.free(&boxes, avoid_soft) {
+            return None;
+        }
+        let mut pb = PathBuilder::new();
+        for (g, pen, angle) in &glyph_pos {
+            self.fonts.append_glyph(&mut pb, g, line.size, pen[0] as f32, pen[1] as f32, *angle as f32);
+        }
+        Some((boxes, pb.finish()?))
+    }
+}
+
+/// The line moved sideways by `d` pixels along its "down" normal (negative: above, for a left-to-right
+/// reading direction).
+fn offset_line(pts: &[Px], d: f64) -> Vec<Px> {
+    (0..pts.len())
+        .map(|i| {
+            let (a, b) = (pts[i.saturating_sub(1)], pts[(i + 1).min(pts.len() - 1)]);
+            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+            let n = dx.hypot(dy);
+            if n == 0.0 {
+                return pts[i];
+            }
+            [pts[i][0] - dy / n * d, pts[i][1] + dx / n * d]
+        })
+        .collect()
+}
+
+/// Resample a line every few pixels and smooth it with a moving average, so labels follow the river's
+/// course rather than every meander.
+fn smooth_for_label(pts: &[Px], size: f64) -> Vec<Px> {
+    let step = (size / 4.0).max(1.0);
+    let total = geometry::length(pts);
+    if total <= step * 2.0 {
+        return pts.to_vec();
+    }
+    let n = (total / step).floor() as usize;
+    let samples: Vec<Px> = (0..=n).map(|i| point_at(pts, i as f64 * step).0).collect();
+    let k = ((size * 1.5) / step).round().max(1.0) as usize;
+    (0..samples.len())
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(k), (i + k).min(samples.len() - 1));
+            let m = (b - a + 1) as f64;
+            let (sx, sy) = samples[a..=b].iter().fold((0.0, 0.0), |acc, p| (acc.0 + p[0], acc.1 + p[1]));
+            [sx / m, sy / m]
+        })
+        .collect()
+}
+
+/// The point at distance `d` along a polyline, and the direction there (radians, screen space).
+fn point_at(pts: &[Px], d: f64) -> (Px, f64) {
+    let mut left = d.max(0.0);
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let seg = (b[0] - a[0]).hypot(b[1] - a[1]);
+        if seg == 0.0 {
+            continue;
+        }
+        if left <= seg {
+            let t = left / seg;
+            return ([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t], (b[1] - a[1]).atan2(b[0] - a[0]));
+        }
+        left -= seg;
+    }
+    match pts {
+        [.., a, b] => (*b, (b[1] - a[1]).atan2(b[0] - a[0])),
+        [a] => (*a, 0.0),
+        [] => ([0.0, 0.0], 0.0),
+    }
+}
+
+/// Options of a placement run.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceOptions {
+    /// Labels keep this many device pixels from the view's edges.
+    pub edge: f64,
+}
+
+impl Default for PlaceOptions {
+    fn default() -> Self {
+        PlaceOptions { edge: 4.0 }
+    }
+}
+
+/// Place the labels of every symbol layer the selection shows. `obstacles` (map furniture) are never
+/// covered; `soft` obstacles (event dots) are avoided when possible.
+pub fn place_labels(
+    scene: &Scene,
+    view: &View,
+    sel: &Selection,
+    obstacles: &[PxBox],
+    soft: &[PxBox],
+    opts: PlaceOptions,
+) -> Placement {
+    let fonts = fonts();
+    let cell = 48.0 * view.scale;
+    let mut placer =
+        Placer { fonts, view: *view, grid: Grid::new(cell), soft: Grid::new(cell), edge: opts.edge * view.scale };
+    for o in obstacles {
+        placer.grid.insert(*o);
+    }
+    for o in soft {
+        placer.soft.insert(*o);
+    }
+    let mut labels = Vec::new();
+    let mut dropped = Vec::new();
+    let (w, h) = (f64::from(view.width), f64::from(view.height));
+    for layer in scene.style.layers.iter().rev() {
+        if layer.kind != LayerKind::Symbol || !layer.visible_at(view.zoom) || !sel.shows_layer(&layer.id) {
+            continue;
+        }
+        let mut feats = scene.features(layer, view, sel, 0.0);
+        if layer.has("symbol-sort-key") {
+            let mut keyed: Vec<(f64, usize, &Feature)> =
+                feats.into_iter().map(|(i, f)| (layer.num("symbol-sort-key", &ctx(f, view.zoom), 0.0), i, f)).collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            feats = keyed.into_iter().map(|(_, i, f)| (i, f)).collect();
+        }
+        for (_, f) in feats {
+            let Some(ts) = text_style(layer, f, view) else { continue };
+            let along = ts.placement.starts_with("line") && !matches!(f.geom, Geom::Points(_));
+            let placed = if along {
+                let parts: Vec<Vec<Px>> =
+                    draw::line_parts(view, f).iter().flat_map(|p| geometry::clip_line(p, [0.0, 0.0], [w, h])).collect();
+                placer.place_along(&ts, &parts)
+            } else {
+                let block = fonts.shape_block(
+                    &ts.text,
+                    ts.face,
+                    ts.size as f32,
+                    ts.letter_spacing as f32,
+                    ts.max_width as f32,
+                    ts.line_height as f32,
+                );
+                let anchors: Vec<Px> = match &f.geom {
+                    Geom::Points(p) => p.iter().map(|q| view.to_px(*q)).collect(),
+                    Geom::Polygons(_) => area_anchor(view, f, f64::from(block.height())).into_iter().collect(),
+                    Geom::Lines(_) => draw::line_parts(view, f)
+                        .iter()
+                        .filter(|p| geometry::length(p) > 0.0)
+                        .map(|p| point_at(p, geometry::length(p) / 2.0).0)
+                        .take(1)
+                        .collect(),
+                };
+                placer.place_block(&ts, &block, &anchors)
+            };
+            match placed {
+                Some((boxes, path)) => {
+                    for b in &boxes {
+                        placer.grid.insert(*b);
+                    }
+                    labels.push(PlacedLabel {
+                        layer: layer.id.clone(),
+                        feature: f.id.clone(),
+                        text: ts.text.clone(),
+                        boxes,
+                        path,
+                        color: ts.color,
+                        halo: ts.halo,
+                        halo_width: ts.halo_width as f32,
+                    });
+                }
+                None => dropped.push(format!("{}: {}", layer.id, ts.text)),
+            }
+        }
+    }
+    Placement { view: *view, labels, dropped }
+}
+
+/// The interior point of the largest visible part of a polygon, if the part is roomy enough for a label
+/// of height `h`.
+fn area_anchor(view: &View, f: &Feature, h: f64) -> Option<Px> {
+    let (w, ht) = (f64::from(view.width), f64::from(view.height));
+    let mut best: Option<(Px, f64)> = None;
+    for poly in draw::polygon_rings(view, f) {
+        let clipped: Vec<Vec<Px>> =
+            poly.iter().map(|r| geometry::clip_ring(r, [0.0, 0.0], [w, ht])).filter(|r| r.len() >= 3).collect();
+        if clipped.is_empty() {
+            continue;
+        }
+        if let Some((p, d)) = geometry::interior_point(&clipped, 1.0) {
+            if best.is_none_or(|(_, bd)| d > bd) {
+                best = Some((p, d));
+            }
+        }
+    }
+    best.filter(|(_, d)| *d >= h * 0.6).map(|(p, _)| p)
+}
+
+/// Draw placed labels into a view at the same resolution as the placement (the same view, or a part of it).
+pub fn draw_labels(pixmap: &mut Pixmap, placement: &Placement, view: &View) {
+    let [dx, dy] = placement.view.offset_into(view);
+    let t = Transform::from_translate(dx as f32, dy as f32);
+    let (w, h) = (f64::from(pixmap.width()), f64::from(pixmap.height()));
+    for l in &placement.labels {
+        let b = l.path.bounds();
+        let bb = PxBox::new(f64::from(b.left()), f64::from(b.top()), f64::from(b.right()), f64::from(b.bottom()))
+            .translate(dx, dy)
+            .grow(f64::from(l.halo_width) + 1.0);
+        if bb.x1 < 0.0 || bb.y1 < 0.0 || bb.x0 > w || bb.y0 > h {
+            continue;
+        }
+        if l.halo_width > 0.0 && l.halo.a > 0.0 {
+            let stroke = Stroke { width: l.halo_width * 2.0, line_join: LineJoin::Round, ..Stroke::default() };
+            pixmap.stroke_path(&l.path, &draw::paint(l.halo), &stroke, t, None);
+        }
+        pixmap.fill_path(&l.path, &draw::paint(l.color), FillRule::Winding, t, None);
+    }
+}

@@ -1,0 +1,224 @@
+//! The renderer: GeoJSON layers + a MapLibre-subset style → georeferenced PNG map sheets.
+//!
+//! One renderer serves static sheets and (later) tiles: a [`Scene`] (style + loaded sources) is drawn
+//! into any Web Mercator [`View`] by [`draw::draw_layers`]; labels are placed over a view with
+//! [`labels::place_labels`] and drawn into that view or any part of it with [`labels::draw_labels`].
+//! Sheets add furniture (title, legend, scale bar, north arrow, attribution, inset) on top.
+//!
+//! Pure and deterministic: identical inputs give byte-identical PNGs and sidecars.
+
+pub mod draw;
+pub mod error;
+pub mod expr;
+pub mod furniture;
+pub mod geometry;
+pub mod georef;
+pub mod labels;
+pub mod mercator;
+pub mod png;
+pub mod scene;
+pub mod sheets;
+pub mod source;
+pub mod style;
+pub mod text;
+
+pub use error::RenderError;
+pub use mercator::{Bbox, View};
+pub use scene::{DateWindow, Scene, Selection};
+pub use sheets::{RenderedSheet, SheetsFile};
+pub use style::Style;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What `frontmap render` (and `build`) renders, from where, to where.
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    /// The styles directory (`default.json`, `maps.toml`).
+    pub styles: PathBuf,
+    /// Where the sheets are written (`NAME.png`, `NAME.pgw`, `NAME.png.aux.xml`).
+    pub out: PathBuf,
+    /// Relative source paths in the style (and the corpus path) resolve against this directory.
+    pub base: PathBuf,
+    /// Device pixel ratio: 1, or 2 for @2x sheets (written as `NAME@2x.png`).
+    pub scale: f64,
+    /// Only this sheet (all sheets when `None`).
+    pub map: Option<String>,
+    /// Replace a style source's file (tests and benchmarks render fixtures this way).
+    pub source_overrides: BTreeMap<String, PathBuf>,
+    /// Rewrite relative style paths that start with a prefix ("out/" → the build's output directory,
+    /// "gazetteer/" → the gazetteer in use), so `build --out DIR` renders the layers it just wrote.
+    pub path_prefixes: Vec<(String, PathBuf)>,
+}
+
+impl RenderConfig {
+    /// The defaults for a source tree rooted at `base`: `base/styles` → `base/out/maps`, @1x, all sheets.
+    pub fn new(base: &Path) -> RenderConfig {
+        RenderConfig {
+            styles: base.join("styles"),
+            out: base.join("out").join("maps"),
+            base: base.to_path_buf(),
+            scale: 1.0,
+            map: None,
+            source_overrides: BTreeMap::new(),
+            path_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// One rendered sheet in the summary.
+#[derive(Debug, Clone)]
+pub struct SheetSummary {
+    pub name: String,
+    pub png: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub labels: usize,
+    pub dropped: Vec<String>,
+}
+
+/// What a render run did.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSummary {
+    pub sheets: Vec<SheetSummary>,
+    pub files_written: Vec<PathBuf>,
+    pub files_unchanged: usize,
+    /// Style properties not honoured, missing optional sources.
+    pub warnings: Vec<String>,
+}
+
+impl RenderSummary {
+    /// The one-line summary of the CLI.
+    pub fn line(&self) -> String {
+        let labels: usize = self.sheets.iter().map(|s| s.labels).sum();
+        format!(
+            "{} maps, {} labels; {} files written, {} unchanged",
+            self.sheets.len(),
+            labels,
+            self.files_written.len(),
+            self.files_unchanged
+        )
+    }
+}
+
+/// The attribution line: the sheets' data credits, then each outlet named in the corpus file once
+/// ("AFP (via a French-language news site)" counts as AFP; "AFP / VNA (…)" names two outlets).
+pub fn attribution(base: &str, corpus: Option<&Path>) -> String {
+    let mut outlets: Vec<String> = Vec::new();
+    if let Some(text) = corpus.and_then(|p| std::fs::read_to_string(p).ok()) {
+        if let Ok(v) = text.parse::<toml::Table>() {
+            if let Some(arts) = v.get("articles").and_then(|a| a.as_table()) {
+                for (_, a) in arts {
+                    let Some(src) = a.get("source").and_then(|s| s.as_str()) else { continue };
+                    for part in src.split(" / ") {
+                        let name = match part.find("(via") {
+                            Some(i) => part[..i].trim(),
+                            None => part.trim(),
+                        };
+                        if !name.is_empty() && !outlets.iter().any(|o| o == name) && !base.contains(name) {
+                            outlets.push(name.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if outlets.is_empty() { base.to_string() } else { format!("{base} · {}", outlets.join(" · ")) }
+}
+
+/// A style-relative path with `cfg.path_prefixes` applied.
+fn rewrite(cfg: &RenderConfig, rel: &str) -> Option<PathBuf> {
+    cfg.path_prefixes.iter().find_map(|(prefix, dir)| rel.strip_prefix(prefix.as_str()).map(|rest| dir.join(rest)))
+}
+
+/// Load the style and the sources the chosen sheets need.
+pub fn prepare(cfg: &RenderConfig) -> Result<(Scene, SheetsFile, String), RenderError> {
+    let sheets = SheetsFile::load(&cfg.styles.join("maps.toml"))?;
+    if let Some(name) = &cfg.map {
+        if sheets.sheet(name).is_none() {
+            let names: Vec<&str> = sheets.sheets.iter().map(|s| s.name.as_str()).collect();
+            return Err(RenderError::Sheet {
+                sheet: name.clone(),
+                msg: format!("no such sheet in maps.toml (have: {})", names.join(", ")),
+            });
+        }
+    }
+    let style = Style::load(&cfg.styles.join(&sheets.defaults.style))?;
+    let chosen: Vec<&sheets::SheetDef> =
+        sheets.sheets.iter().filter(|s| cfg.map.as_ref().is_none_or(|m| *m == s.name)).collect();
+    let layer_ids: BTreeSet<&str> = chosen.iter().flat_map(|s| s.layers(&style.layers)).collect();
+    let needed: BTreeSet<String> =
+        style.layers.iter().filter(|l| layer_ids.contains(l.id.as_str())).filter_map(|l| l.source.clone()).collect();
+    let mut overrides = cfg.source_overrides.clone();
+    for (id, def) in &style.sources {
+        if let Some(p) = rewrite(cfg, &def.data) {
+            overrides.entry(id.clone()).or_insert(p);
+        }
+    }
+    let scene = Scene::load(style, &cfg.base, &overrides, Some(&needed))?;
+    sheets.check_layers(&scene)?;
+    let corpus = sheets.defaults.corpus.as_deref().map(|c| rewrite(cfg, c).unwrap_or_else(|| cfg.base.join(c)));
+    let attr = attribution(&sheets.defaults.attribution, corpus.as_deref());
+    Ok((scene, sheets, attr))
+}
+
+/// Render one sheet by name (tests and benchmarks use this to look inside a rendering).
+pub fn render_one(cfg: &RenderConfig, name: &str) -> Result<RenderedSheet, RenderError> {
+    let cfg = RenderConfig { map: Some(name.to_string()), ..cfg.clone() };
+    let (scene, sheets, attr) = prepare(&cfg)?;
+    let sheet = sheets
+        .sheet(name)
+        .ok_or_else(|| RenderError::Sheet { sheet: name.to_string(), msg: "no such sheet".into() })?;
+    sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr)
+}
+
+/// File stem of a sheet at a scale: `NAME` at 1x, `NAME@2x` at 2x.
+pub fn file_stem(name: &str, scale: f64) -> String {
+    if (scale - 1.0).abs() < 1e-9 { name.to_string() } else { format!("{name}@{}x", format_scale(scale)) }
+}
+
+fn format_scale(s: f64) -> String {
+    if s.fract() == 0.0 { format!("{}", s as i64) } else { format!("{s}") }
+}
+
+fn write(path: PathBuf, bytes: &[u8], summary: &mut RenderSummary) -> Result<(), RenderError> {
+    match crate::atomic::write(&path, bytes) {
+        Ok(true) => summary.files_written.push(path),
+        Ok(false) => summary.files_unchanged += 1,
+        Err(e) => return Err(RenderError::Write { path, source: e }),
+    }
+    Ok(())
+}
+
+/// Render every sheet of `maps.toml` (or the one named) into `cfg.out`, each as PNG + world file + aux.xml.
+pub fn render_sheets(cfg: &RenderConfig) -> Result<RenderSummary, RenderError> {
+    if !(cfg.scale.is_finite() && (0.25..=4.0).contains(&cfg.scale)) {
+        return Err(RenderError::Sheet {
+            sheet: cfg.map.clone().unwrap_or_default(),
+            msg: format!("scale {} is outside 0.25…4", cfg.scale),
+        });
+    }
+    let (scene, sheets, attr) = prepare(cfg)?;
+    let mut summary = RenderSummary { warnings: scene.warnings.clone(), ..Default::default() };
+    for sheet in sheets.sheets.iter().filter(|s| cfg.map.as_ref().is_none_or(|m| *m == s.name)) {
+        let r = sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr)?;
+        let stem = file_stem(&sheet.name, cfg.scale);
+        let png_path = cfg.out.join(format!("{stem}.png"));
+        let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: png_path.clone(), msg })?;
+        write(png_path.clone(), &bytes, &mut summary)?;
+        write(cfg.out.join(format!("{stem}.pgw")), georef::world_file(&r.geotransform).as_bytes(), &mut summary)?;
+        let mut meta: Vec<(&str, String)> = r.notes.clone();
+        meta.push(("frontmap:sheet", sheet.name.clone()));
+        meta.push(("frontmap:scale", format_scale(cfg.scale)));
+        write(cfg.out.join(format!("{stem}.png.aux.xml")), georef::aux_xml(&meta).as_bytes(), &mut summary)?;
+        summary.sheets.push(SheetSummary {
+            name: sheet.name.clone(),
+            png: png_path,
+            width: r.pixmap.width(),
+            height: r.pixmap.height(),
+            labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
+            dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
+        });
+    }
+    Ok(summary)
+}

@@ -1,0 +1,120 @@
+//! A prepared scene: the parsed style and its sources, loaded once and then drawn into any number of views
+//! (a sheet, its inset, a timeline panel, every tile of a pyramid). Read-only once built, so views can be
+//! rendered in parallel.
+
+use super::error::RenderError;
+use super::expr::Ctx;
+use super::mercator::View;
+use super::source::{Feature, Source};
+use super::style::{Layer, Style};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A closed window of ISO dates (`YYYY-MM-DD`): a feature dated `date_start`…`date_end` is shown when its
+/// interval overlaps the window. Features without dates are always shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateWindow {
+    pub from: String,
+    pub to: String,
+}
+
+impl DateWindow {
+    /// The window of a single day.
+    pub fn day(d: &str) -> DateWindow {
+        DateWindow { from: d.to_string(), to: d.to_string() }
+    }
+
+    /// Whether a feature with these properties falls in the window.
+    pub fn admits(&self, props: &serde_json::Map<String, serde_json::Value>) -> bool {
+        let start = props.get("date_start").and_then(|v| v.as_str());
+        let end = props.get("date_end").and_then(|v| v.as_str()).or(start);
+        match (start, end) {
+            (None, None) => true,
+            (s, e) => s.is_none_or(|s| s <= self.to.as_str()) && e.is_none_or(|e| e >= self.from.as_str()),
+        }
+    }
+}
+
+/// Which layers and features a view shows: all style layers by default, minus `hide`, restricted to
+/// `only` when given; per-source date windows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub only: Option<Vec<String>>,
+    pub hide: Vec<String>,
+    pub dates: BTreeMap<String, DateWindow>,
+}
+
+impl Selection {
+    /// Whether a layer is part of the view.
+    pub fn shows_layer(&self, id: &str) -> bool {
+        !self.hide.iter().any(|h| h == id) && self.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id))
+    }
+}
+
+/// Style + loaded sources.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub style: Style,
+    pub sources: BTreeMap<String, Source>,
+    /// Style warnings plus missing optional sources.
+    pub warnings: Vec<String>,
+}
+
+impl Scene {
+    /// Load the sources the style's layers use (only those in `needed`, when given). Relative paths are
+    /// resolved against `base`; `overrides` replaces a source's file (tests, benchmarks, fixtures).
+    pub fn load(
+        style: Style,
+        base: &Path,
+        overrides: &BTreeMap<String, PathBuf>,
+        needed: Option<&BTreeSet<String>>,
+    ) -> Result<Scene, RenderError> {
+        let mut sources = BTreeMap::new();
+        let mut warnings = style.warnings.clone();
+        let used: BTreeSet<&str> = style.layers.iter().filter_map(|l| l.source.as_deref()).collect();
+        for (id, def) in &style.sources {
+            if !used.contains(id.as_str()) || needed.is_some_and(|n| !n.contains(id)) {
+                continue;
+            }
+            let path = overrides.get(id).cloned().unwrap_or_else(|| {
+                let p = PathBuf::from(&def.data);
+                if p.is_absolute() { p } else { base.join(p) }
+            });
+            let source = if def.optional && !path.exists() {
+                warnings.push(format!("source {id:?}: {} does not exist yet; its layers draw nothing", path.display()));
+                Source::missing(id, &path)
+            } else {
+                Source::load(id, &path)?
+            };
+            sources.insert(id.clone(), source);
+        }
+        Ok(Scene { style, sources, warnings })
+    }
+
+    /// The features of a layer that the view shows: in its box (grown by `margin` pixels), passing the
+    /// layer filter and the date window, in file order.
+    pub fn features<'a>(
+        &'a self,
+        layer: &'a Layer,
+        view: &'a View,
+        sel: &'a Selection,
+        margin: f64,
+    ) -> Vec<(usize, &'a Feature)> {
+        let Some(src_id) = layer.source.as_deref() else { return Vec::new() };
+        let Some(src) = self.sources.get(src_id) else { return Vec::new() };
+        let window = sel.dates.get(src_id);
+        let reach = view.bbox.grow(margin * view.resolution());
+        src.features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.bbox.intersects(&reach))
+            .filter(|(_, f)| window.is_none_or(|w| w.admits(&f.props)))
+            .filter(|(_, f)| layer.accepts(&ctx(f, view.zoom)))
+            .collect()
+    }
+}
+
+/// The expression context of a feature at a zoom.
+pub fn ctx(f: &Feature, zoom: f64) -> Ctx<'_> {
+    Ctx { props: &f.props, id: f.id.as_deref(), geometry_type: f.geom.type_name(), zoom }
+}
