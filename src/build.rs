@@ -46,6 +46,43 @@ impl BuildSummary {
     }
 }
 
+/// Read one article file given on the command line, with the `corpus.toml` of its directory.
+pub fn read_file(path: &Path, rules: &ZoneRules, date: Option<DateRange>) -> Result<Article, Error> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let corpus = Corpus::load(dir)?;
+    Ok(text::read_article(path, rules, &corpus, date)?)
+}
+
+/// Stream the place mentions of `files` as JSON Lines to `out`, in file order. Files are parsed in
+/// parallel a batch at a time, so memory stays bounded however many files there are.
+pub fn write_mentions(g: &Gazetteer, files: &[PathBuf], out: &mut impl std::io::Write) -> Result<usize, Error> {
+    let parser = GeoParser::new(g);
+    let rules = ZoneRules::builtin();
+    let batch = 4 * rayon::current_num_threads().max(1);
+    let mut count = 0;
+    for chunk in files.chunks(batch) {
+        let texts: Vec<Result<(String, usize), Error>> = chunk
+            .par_iter()
+            .map(|f| {
+                let article = read_file(f, &rules, None)?;
+                let parsed = parser.parse(&article);
+                let mut s = String::new();
+                for m in &parsed.mentions {
+                    s.push_str(&crate::output::places::mention_line(&article, m, g));
+                    s.push('\n');
+                }
+                Ok((s, parsed.mentions.len()))
+            })
+            .collect();
+        for t in texts {
+            let (s, n) = t?;
+            out.write_all(s.as_bytes()).map_err(|e| Error::Write { path: PathBuf::from("<stdout>"), source: e })?;
+            count += n;
+        }
+    }
+    Ok(count)
+}
+
 /// Read every article of a directory (with its `corpus.toml`).
 pub fn read_articles(dir: &Path, date: Option<DateRange>) -> Result<Vec<Article>, Error> {
     let corpus = Corpus::load(dir)?;

@@ -5,7 +5,7 @@ use frontmap::build::{self, BuildConfig};
 use frontmap::error::Error;
 use frontmap::gazetteer::{self, Gazetteer};
 use frontmap::geoparse::GeoParser;
-use frontmap::text::{self, Corpus, DateRange, ZoneRules};
+use frontmap::text::{DateRange, ZoneRules};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -185,32 +185,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Mentions { files, gazetteer } => {
             let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
-            let parser = GeoParser::new(&g);
-            let rules = ZoneRules::builtin();
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            for f in &files {
-                let dir = f.parent().unwrap_or(Path::new("."));
-                let corpus = Corpus::load(dir).map_err(Error::from)?;
-                let article = text::read_article(f, &rules, &corpus, None).map_err(Error::from)?;
-                let parsed = parser.parse(&article);
-                for m in &parsed.mentions {
-                    writeln!(out, "{}", frontmap::output::places::mention_line(&article, m, &g))?;
-                }
-            }
+            build::write_mentions(&g, &files, &mut out)?;
             out.flush()?;
         }
         Command::Events { files, gazetteer, date } => {
             let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
-            let parser = GeoParser::new(&g);
             let rules = ZoneRules::builtin();
-            let mut articles = Vec::new();
-            for f in &files {
-                let dir = f.parent().unwrap_or(Path::new("."));
-                let corpus = Corpus::load(dir).map_err(Error::from)?;
-                articles.push(text::read_article(f, &rules, &corpus, date).map_err(Error::from)?);
-            }
-            let parsed: Vec<_> = articles.iter().map(|a| parser.parse(a)).collect();
+            let articles = files.iter().map(|f| build::read_file(f, &rules, date)).collect::<Result<Vec<_>, _>>()?;
+            let parsed = build::geoparse_all(&GeoParser::new(&g), &articles);
             let coded = frontmap::events::EventCoder::default().code(&g, &articles, &parsed);
             for w in &coded.warnings {
                 eprintln!("warning: {w}");

@@ -1,14 +1,14 @@
 //! One automaton over every alias of every place.
 //!
 //! Matching a million names against megabytes of text must not loop over names: all aliases are folded
-//! (see [`crate::text::fold`]) into one Aho-Corasick automaton, walked from each word start of the folded
-//! text. Only matches that end on a word boundary are kept.
+//! (see [`crate::text::fold`]) into one finite-state transducer (an `fst` map from folded alias to key
+//! number), walked from each word start of the folded text. Only matches that end on a word boundary are
+//! kept. Names are whole words, so a walk anchored at word starts needs no failure links: the
+//! transducer builds in linear time from the sorted aliases and stays compact (a million names in a few
+//! megabytes), where a full Aho-Corasick automaton spends seconds on failure transitions it never uses.
 
 use super::place::Place;
 use crate::text::fold::fold_name;
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous::NFA;
-use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashSet;
 
 /// Where an alias of a place came from and how much it should be trusted.
@@ -61,7 +61,7 @@ pub struct KeyMatch {
 
 /// The alias automaton and, per folded key, the places it may denote.
 pub struct AliasIndex {
-    nfa: Option<NFA>,
+    fst: Option<fst::Map<Vec<u8>>>,
     keys: Vec<Box<str>>,
     offsets: Vec<u32>,
     entries: Vec<AliasEntry>,
@@ -97,55 +97,65 @@ fn indexable(raw: &str, folded: &str, curated: bool) -> bool {
     !(ascii_upper && raw.len() <= 5)
 }
 
+/// Every folded key of one place with its flags (a place's names fold to a handful of keys).
+fn place_keys(i: usize, place: &Place, common: &HashSet<String>) -> Vec<(String, AliasEntry)> {
+    let curated: Vec<String> = place.curated_names.iter().map(|n| fold_name(n)).collect();
+    let primary: Vec<String> =
+        [Some(&place.name), place.name_fr.as_ref(), place.name_en.as_ref(), place.name_ar.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|n| fold_name(n))
+            .collect();
+    let mut pairs = Vec::new();
+    let weak = place.weak_aliases.iter().map(|w| (w.as_str(), AliasFlags::DERIVED));
+    let names = place.all_names().chain(place.curated_names.iter().map(String::as_str)).map(|n| (n, 0u8));
+    for (raw, extra_bits) in names.chain(weak) {
+        let key = fold_name(raw);
+        let is_curated = curated.contains(&key);
+        if !indexable(raw, &key, is_curated) {
+            continue;
+        }
+        let mut bits = extra_bits;
+        if is_curated {
+            bits |= AliasFlags::CURATED;
+        }
+        if primary.contains(&key) && extra_bits == 0 {
+            bits |= AliasFlags::PRIMARY;
+        }
+        let mut push = |k: String, extra: u8| {
+            let mut b = bits | extra;
+            if common.contains(&k) {
+                b |= AliasFlags::COMMON;
+            }
+            pairs.push((k, AliasEntry { place: i as u32, flags: AliasFlags(b) }));
+        };
+        if let Some((first, rest)) = key.split_once(' ') {
+            if ARTICLE_WORDS.contains(&first) {
+                if first != "al" {
+                    push(format!("al {rest}"), 0);
+                }
+                let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
+                if letters >= 4 && !common.contains(rest) {
+                    push(rest.to_string(), AliasFlags::DERIVED);
+                }
+            }
+        }
+        // "Falloujah" is also written "Fallouja".
+        if key.len() > 4 && key.ends_with("ah") && !key.ends_with(" ah") {
+            push(key[..key.len() - 1].to_string(), 0);
+        }
+        push(key, 0);
+    }
+    pairs
+}
+
 impl AliasIndex {
     /// Build the index over `places`. `common` holds folded common words.
     pub fn build(places: &[Place], common: &HashSet<String>) -> AliasIndex {
-        let mut pairs: Vec<(String, AliasEntry)> = Vec::new();
-        for (i, place) in places.iter().enumerate() {
-            let curated: HashSet<String> = place.curated_names.iter().map(|n| fold_name(n)).collect();
-            let primary: HashSet<String> =
-                [Some(&place.name), place.name_fr.as_ref(), place.name_en.as_ref(), place.name_ar.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(|n| fold_name(n))
-                    .collect();
-            let weak = place.weak_aliases.iter().map(|w| (w.as_str(), AliasFlags::DERIVED));
-            let names = place.all_names().chain(place.curated_names.iter().map(String::as_str)).map(|n| (n, 0u8));
-            for (raw, extra_bits) in names.chain(weak) {
-                let key = fold_name(raw);
-                let is_curated = curated.contains(&key);
-                if !indexable(raw, &key, is_curated) {
-                    continue;
-                }
-                let mut bits = extra_bits;
-                if is_curated {
-                    bits |= AliasFlags::CURATED;
-                }
-                if primary.contains(&key) && extra_bits == 0 {
-                    bits |= AliasFlags::PRIMARY;
-                }
-                let mut push = |k: String, extra: u8| {
-                    let mut b = bits | extra;
-                    if common.contains(&k) {
-                        b |= AliasFlags::COMMON;
-                    }
-                    pairs.push((k, AliasEntry { place: i as u32, flags: AliasFlags(b) }));
-                };
-                if let Some((first, rest)) = key.split_once(' ') {
-                    if ARTICLE_WORDS.contains(&first) {
-                        if first != "al" {
-                            push(format!("al {rest}"), 0);
-                        }
-                        let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
-                        if letters >= 4 && !common.contains(rest) {
-                            push(rest.to_string(), AliasFlags::DERIVED);
-                        }
-                    }
-                }
-                push(key, 0);
-            }
-        }
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.place.cmp(&b.1.place)));
+        use rayon::prelude::*;
+        let mut pairs: Vec<(String, AliasEntry)> =
+            places.par_iter().enumerate().flat_map_iter(|(i, place)| place_keys(i, place, common)).collect();
+        pairs.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.place.cmp(&b.1.place)));
         let mut keys: Vec<Box<str>> = Vec::new();
         let mut offsets: Vec<u32> = Vec::new();
         let mut entries: Vec<AliasEntry> = Vec::new();
@@ -161,16 +171,9 @@ impl AliasIndex {
             }
         }
         offsets.push(entries.len() as u32);
-        let nfa = if keys.is_empty() {
-            None
-        } else {
-            NFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(keys.iter().map(|k| k.as_bytes()))
-                .ok()
-        };
-        AliasIndex { nfa, keys, offsets, entries }
+        // Keys are sorted and unique: the transducer builds in one pass.
+        let fst = fst::Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k.as_bytes(), i as u64))).ok();
+        AliasIndex { fst, keys, offsets, entries }
     }
 
     pub fn len(&self) -> usize {
@@ -201,28 +204,24 @@ impl AliasIndex {
     /// start, longest first. `out` is cleared and reused, so the hot loop does not allocate.
     pub fn find_all(&self, folded: &str, out: &mut Vec<KeyMatch>) {
         out.clear();
-        let Some(nfa) = &self.nfa else { return };
-        let Ok(start_state) = nfa.start_state(Anchored::Yes) else { return };
+        let Some(map) = &self.fst else { return };
+        let fst = map.as_fst();
         let bytes = folded.as_bytes();
         let mut pos = 0;
         while pos < bytes.len() {
             let first = out.len();
-            let mut sid = start_state;
+            let mut node = fst.root();
+            let mut output = fst::raw::Output::zero();
             let mut i = pos;
             while i < bytes.len() {
-                sid = nfa.next_state(Anchored::Yes, sid, bytes[i]);
-                if nfa.is_dead(sid) {
-                    break;
-                }
+                let Some(t) = node.find_input(bytes[i]) else { break };
+                let tr = node.transition(t);
+                output = output.cat(tr.out);
+                node = fst.node(tr.addr);
                 i += 1;
-                if nfa.is_match(sid) && (i == bytes.len() || bytes[i] == b' ') {
-                    let len = i - pos;
-                    for m in 0..nfa.match_len(sid) {
-                        let pid = nfa.match_pattern(sid, m);
-                        if nfa.pattern_len(pid) == len {
-                            out.push(KeyMatch { start: pos, end: i, key: pid.as_u32() });
-                        }
-                    }
+                if node.is_final() && (i == bytes.len() || bytes[i] == b' ') {
+                    let key = output.cat(node.final_output()).value() as u32;
+                    out.push(KeyMatch { start: pos, end: i, key });
                 }
             }
             out[first..].reverse();

@@ -9,45 +9,46 @@
 
 use super::place::Place;
 use crate::text::fold::fold_name;
-use std::collections::HashMap;
 
 const ARTICLES: [&str; 16] =
     ["al", "el", "ash", "as", "ad", "ar", "at", "an", "az", "ath", "ed", "es", "er", "ez", "ul", "ud"];
 
-/// The skeleton of one folded word.
+/// The skeleton of one folded word, in one pass: letters that romanisations swap are unified
+/// (tch/ch/sh/s, dj/j, ph/f, kh/x/k, gh/g, th/t, dh/d, ck/q/c/k, ou/u, ai/ei/ay, ee/i, oo/u), vowels after
+/// the first letter dropped, doubled letters collapsed, a final h dropped.
 fn word_skeleton(w: &str) -> String {
-    let mut s = w.to_string();
-    for (from, to) in [
-        ("tch", "ch"),
-        ("x", "kh"),
-        ("ch", "sh"),
-        ("sh", "s"),
-        ("dj", "j"),
-        ("ph", "f"),
-        ("kh", "k"),
-        ("gh", "g"),
-        ("th", "t"),
-        ("dh", "d"),
-        ("ck", "k"),
-        ("q", "k"),
-        ("c", "k"),
-        ("ou", "u"),
-        ("ai", "ay"),
-        ("ei", "ay"),
-        ("ee", "i"),
-        ("oo", "u"),
-    ] {
-        s = s.replace(from, to);
-    }
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && matches!(c, 'a' | 'e' | 'i' | 'o' | 'u') {
-            continue;
+    let b = w.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let push = |out: &mut String, c: char| {
+        if out.is_empty() || !(matches!(c, 'a' | 'e' | 'i' | 'o' | 'u') || out.ends_with(c)) {
+            out.push(c);
         }
-        if out.ends_with(c) {
-            continue;
-        }
-        out.push(c);
+    };
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (c, n) = match rest {
+            [b't', b'c', b'h', ..] => ('s', 3),
+            [b'c' | b's', b'h', ..] => ('s', 2),
+            [b'd', b'j', ..] => ('j', 2),
+            [b'p', b'h', ..] => ('f', 2),
+            [b'k', b'h', ..] => ('k', 2),
+            [b'g', b'h', ..] => ('g', 2),
+            [b't', b'h', ..] => ('t', 2),
+            [b'd', b'h', ..] => ('d', 2),
+            [b'c', b'k', ..] => ('k', 2),
+            [b'o', b'u', ..] | [b'o', b'o', ..] => ('u', 2),
+            [b'e', b'e', ..] => ('i', 2),
+            [b'a' | b'e', b'i', ..] => {
+                push(&mut out, 'a');
+                ('y', 2)
+            }
+            [b'x', ..] | [b'q', ..] | [b'c', ..] => ('k', 1),
+            [x, ..] => (*x as char, 1),
+            [] => break,
+        };
+        push(&mut out, c);
+        i += n;
     }
     while out.len() > 1 && out.ends_with('h') {
         out.pop();
@@ -76,10 +77,10 @@ pub fn skeleton(name: &str) -> String {
     kept.iter().map(|w| word_skeleton(w)).collect::<Vec<_>>().join(" ")
 }
 
-/// Skeleton → places, for the names worth matching loosely.
+/// Skeleton → places, for the names worth matching loosely: a sorted table, searched by bisection.
 #[derive(Debug, Default)]
 pub struct SkeletonIndex {
-    map: HashMap<String, Vec<u32>>,
+    keys: Vec<(Box<str>, u32)>,
 }
 
 /// Shortest skeleton (in letters, spaces excluded) trusted for a loose match of a short word; a word of
@@ -95,25 +96,28 @@ pub fn usable(key: &str, name: &str) -> bool {
 
 impl SkeletonIndex {
     pub fn build(places: &[Place]) -> SkeletonIndex {
-        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, p) in places.iter().enumerate() {
-            for name in p.all_names().chain(p.curated_names.iter().map(String::as_str)) {
-                let k = skeleton(name);
-                if k.chars().filter(|c| *c != ' ').count() < 3 {
-                    continue;
-                }
-                let v = map.entry(k).or_default();
-                if v.last() != Some(&(i as u32)) && !v.contains(&(i as u32)) {
-                    v.push(i as u32);
-                }
-            }
-        }
-        SkeletonIndex { map }
+        use rayon::prelude::*;
+        let mut keys: Vec<(Box<str>, u32)> = places
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, p)| {
+                p.all_names()
+                    .chain(p.curated_names.iter().map(String::as_str))
+                    .map(skeleton)
+                    .filter(|k| k.chars().filter(|c| *c != ' ').count() >= 3)
+                    .map(move |k| (k.into_boxed_str(), i as u32))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.par_sort_unstable();
+        keys.dedup();
+        SkeletonIndex { keys }
     }
 
     /// Places whose skeleton is `key`.
-    pub fn get(&self, key: &str) -> &[u32] {
-        self.map.get(key).map_or(&[], Vec::as_slice)
+    pub fn get(&self, key: &str) -> Vec<u32> {
+        let start = self.keys.partition_point(|(k, _)| &**k < key);
+        self.keys[start..].iter().take_while(|(k, _)| &**k == key).map(|(_, p)| *p).collect()
     }
 }
 

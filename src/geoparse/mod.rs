@@ -158,7 +158,7 @@ impl<'g> GeoParser<'g> {
             if entries.iter().all(|e| !self.gazetteer.places[e.place as usize].kind.is_settlement()) {
                 let key = crate::gazetteer::skeleton::skeleton(surface);
                 if crate::gazetteer::skeleton::usable(&key, surface) {
-                    for &p in self.gazetteer.skeletons.get(&key) {
+                    for p in self.gazetteer.skeletons.get(&key) {
                         if self.gazetteer.places[p as usize].kind.is_settlement()
                             && !entries.iter().any(|e| e.place == p)
                         {
@@ -503,7 +503,7 @@ impl<'g> GeoParser<'g> {
                 }
                 let hits = g.skeletons.get(&key);
                 if !hits.is_empty() {
-                    found = Some((end, src, key, hits.to_vec()));
+                    found = Some((end, src, key, hits));
                     break;
                 }
             }
