@@ -116,6 +116,9 @@ pub struct Coder<'a> {
     pub lex: &'a EventLexicon,
     pub time: &'a TimeLexicon,
     pub demonyms: &'a Demonyms,
+    /// Nearest border (and its nearest point) per town, computed once: "la frontière" is resolved many
+    /// times against the same few towns.
+    pub border_cache: std::cell::RefCell<HashMap<usize, Option<(usize, Coord<f64>)>>>,
 }
 
 /// Actors as the coder carries them: actor index and the country a demonym gave it, if any.
@@ -163,19 +166,22 @@ impl Coder<'_> {
         let publication = article.meta.date;
         let mut d = Discourse { day: publication.and_then(|p| p.as_day()), ..Default::default() };
         let focus = self.focus(&parsed.mentions);
-        let is_in_article = self.article_mentions_is(article);
+        let all_words: Vec<Words> =
+            article.sentences.iter().map(|s| Words::of(&article.text, s.range.clone())).collect();
+        let is_actor = self.lex.actors.iter().position(|a| a.id == "is");
+        let is_in_article = all_words.iter().any(|w| self.find_actors(&w.strs()).iter().any(|a| Some(a.1) == is_actor));
         for (si, sentence) in article.sentences.iter().enumerate() {
             let mentions: Vec<&Mention> =
                 parsed.mentions.iter().filter(|m| m.sentence == Some(si) && !m.nested).collect();
             let readable = matches!(sentence.zone, Zone::Body | Zone::Caption);
-            let words = Words::of(&article.text, sentence.range.clone());
+            let words = &all_words[si];
             let ws = words.strs();
             let t = time::read_sentence(&ws, publication, d.day, self.time);
             for w in &t.warnings {
                 warnings.push(format!("{}: {w}", article.id));
             }
             if readable && t.other_year.is_none() && !t.retrospective {
-                let events = self.sentence(article, si, &words, &mentions, &t, &d, focus, is_in_article);
+                let events = self.sentence(article, si, words, &mentions, &t, &d, focus, is_in_article);
                 if let Some(last) = events.last() {
                     d.last_actor1 = Some((si, last.1.clone()));
                 }
@@ -219,32 +225,27 @@ impl Coder<'_> {
         counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2))).map(|c| c.0)
     }
 
-    fn article_mentions_is(&self, article: &Article) -> bool {
-        let Some(is) = self.lex.actors.iter().position(|a| a.id == "is") else { return false };
-        let words = Words::of(&article.text, 0..article.text.len());
-        let ws = words.strs();
-        self.find_actors(&ws).iter().any(|a| a.1 == is)
-    }
-
     /// Actor mentions: (word range, actor index), longest alias first, no overlaps, in text order.
     fn find_actors(&self, ws: &[&str]) -> Vec<(Range<usize>, usize)> {
-        let mut taken = vec![false; ws.len()];
         let mut out = Vec::new();
-        for (alias, actor) in &self.lex.actor_aliases {
-            if alias.len() > ws.len() {
-                continue;
-            }
-            for i in 0..=ws.len() - alias.len() {
-                if taken[i..i + alias.len()].iter().any(|&t| t) {
-                    continue;
-                }
-                if alias.iter().zip(&ws[i..]).all(|(a, w)| a == w) {
-                    taken[i..i + alias.len()].iter_mut().for_each(|t| *t = true);
+        let mut i = 0;
+        while i < ws.len() {
+            // Aliases are sorted longest first: the first that fits is the longest at this word.
+            let hit = self
+                .lex
+                .actor_index
+                .get(ws[i])
+                .iter()
+                .map(|&k| &self.lex.actor_aliases[k])
+                .find(|(alias, _)| i + alias.len() <= ws.len() && alias.iter().zip(&ws[i..]).all(|(a, w)| a == w));
+            match hit {
+                Some((alias, actor)) => {
                     out.push((i..i + alias.len(), *actor));
+                    i += alias.len();
                 }
+                None => i += 1,
             }
         }
-        out.sort_by_key(|a| a.0.start);
         out
     }
 
@@ -329,6 +330,15 @@ impl Coder<'_> {
 
     /// The border nearest a place, and the point of it nearest that place.
     fn border_point(&self, near: usize) -> Option<(usize, Coord<f64>)> {
+        if let Some(hit) = self.border_cache.borrow().get(&near) {
+            return *hit;
+        }
+        let found = self.border_point_uncached(near);
+        self.border_cache.borrow_mut().insert(near, found);
+        found
+    }
+
+    fn border_point_uncached(&self, near: usize) -> Option<(usize, Coord<f64>)> {
         let p = Point(self.g.places[near].point);
         self.g
             .places
@@ -472,9 +482,11 @@ impl Coder<'_> {
         // Triggers, longest per category and position, realised only.
         // (start, verb start, end, trigger index)
         let mut triggers: Vec<(usize, usize, usize, usize)> = Vec::new();
-        for (ti, trig) in self.lex.triggers.iter().enumerate() {
-            for (a, v, b) in trig.pattern.find_all(&ws) {
-                triggers.push((a, v, b, ti));
+        for (a, w) in ws.iter().enumerate() {
+            for &ti in self.lex.trigger_index.get(w) {
+                if let Some((v, b)) = self.lex.triggers[ti].pattern.match_at(&ws, a) {
+                    triggers.push((a, v, b, ti));
+                }
             }
         }
         triggers.sort_by(|x, y| x.0.cmp(&y.0).then(y.2.cmp(&x.2)).then(x.3.cmp(&y.3)));
@@ -484,8 +496,9 @@ impl Coder<'_> {
             if kept.iter().any(|k| self.lex.triggers[k.3].category == cat && k.0 < tr.2 && tr.0 < k.2) {
                 continue;
             }
+            // An intention word ending at most three words before the verb ("pour libérer").
             let irrealis = self.time.irrealis.iter().any(|p| {
-                (0..ws.len()).any(|s| {
+                (tr.1.saturating_sub(3 + p.len())..=(tr.1 + 1).saturating_sub(p.len())).any(|s| {
                     let e = s + p.len();
                     e <= ws.len() && p.iter().zip(&ws[s..e]).all(|(a, b)| a == b) && e <= tr.1 + 1 && e + 3 >= tr.1
                 })

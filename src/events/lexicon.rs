@@ -59,6 +59,27 @@ impl Pattern {
         Pattern { parts, max_gap }
     }
 
+    /// The match starting at word `start`, if any: (first word of the last part, one past the last word).
+    pub fn match_at(&self, ws: &[&str], start: usize) -> Option<(usize, usize)> {
+        let first = self.parts.first()?;
+        if !seq_at(ws, start, first) {
+            return None;
+        }
+        let mut end = start + first.len();
+        let mut last = start;
+        for part in &self.parts[1..] {
+            let k = (end..=(end + self.max_gap).min(ws.len())).find(|&k| seq_at(ws, k, part))?;
+            last = k;
+            end = k + part.len();
+        }
+        Some((last, end))
+    }
+
+    /// The word that must open a match (to index patterns by it).
+    pub fn first_word(&self) -> Option<&str> {
+        self.parts.first().and_then(|p| p.first()).map(String::as_str)
+    }
+
     /// Every match in `ws`: (first word, first word of the last part, one past the last word). The last
     /// part is the verb of a gapped trigger ("artillerie ... pilonne").
     pub fn find_all(&self, ws: &[&str]) -> Vec<(usize, usize, usize)> {
@@ -115,6 +136,27 @@ pub enum Referent {
     Capital,
 }
 
+/// Phrases indexed by their first word, so a sentence is scanned once whatever the lexicon's size.
+#[derive(Debug, Clone, Default)]
+pub struct FirstWordIndex(HashMap<String, Vec<usize>>);
+
+impl FirstWordIndex {
+    pub fn build<'a>(first_words: impl Iterator<Item = Option<&'a str>>) -> FirstWordIndex {
+        let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, w) in first_words.enumerate() {
+            if let Some(w) = w {
+                m.entry(w.to_string()).or_default().push(i);
+            }
+        }
+        FirstWordIndex(m)
+    }
+
+    /// Indices of the phrases that open with `word`, in lexicon order.
+    pub fn get(&self, word: &str) -> &[usize] {
+        self.0.get(word).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// All event lexicons.
 #[derive(Debug, Clone)]
 pub struct EventLexicon {
@@ -124,6 +166,9 @@ pub struct EventLexicon {
     pub triggers: Vec<Trigger>,
     pub acled: HashMap<Category, (String, String)>,
     pub nominal: Vec<(Referent, Pattern)>,
+    /// `triggers` and `actor_aliases` indexed by first word.
+    pub trigger_index: FirstWordIndex,
+    pub actor_index: FirstWordIndex,
 }
 
 impl EventLexicon {
@@ -143,6 +188,8 @@ impl EventLexicon {
             triggers: Vec::new(),
             acled: HashMap::new(),
             nominal: Vec::new(),
+            trigger_index: FirstWordIndex::default(),
+            actor_index: FirstWordIndex::default(),
         };
         for (n, line) in data_lines(actors) {
             let err = |msg: String| EventLexiconError { file: "lexicon/actors.tsv".into(), line: n, msg };
@@ -233,6 +280,8 @@ impl EventLexicon {
             };
             lex.nominal.push((r, Pattern::parse(cols[1], 3)));
         }
+        lex.trigger_index = FirstWordIndex::build(lex.triggers.iter().map(|t| t.pattern.first_word()));
+        lex.actor_index = FirstWordIndex::build(lex.actor_aliases.iter().map(|a| a.0.first().map(String::as_str)));
         Ok(lex)
     }
 

@@ -9,14 +9,16 @@
 //!
 //! Groups are merged, not single reports: each group is represented by its merged place and date, and
 //! two groups merge when their representatives match. Once a group is located at a town, it no longer
-//! matches the other towns of the same district, so groups never chain across places.
+//! matches the other towns of the same district, so groups never chain across places. Candidates are
+//! found through an index of the places (and containing districts) groups are filed under, so merging
+//! stays near-linear in the number of reports.
 
 use super::extract::RawEvent;
 use super::lexicon::EventLexicon;
 use super::model::{Category, Event, SourceQuote};
 use crate::gazetteer::{Gazetteer, Kind};
 use crate::text::{DateRange, Precision};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The place and date a group of reports stands for.
 #[derive(Debug, Clone, Copy)]
@@ -79,9 +81,151 @@ fn merged_place(members: &[RawEvent]) -> (usize, u8, usize) {
     (tally[0].0, tally[0].1, tally[0].3)
 }
 
-fn rep(members: &[RawEvent], first: usize) -> Rep {
-    let (place, _, _) = merged_place(members);
-    Rep { class: class(members[0].category), place, date: merged_date(members), first }
+/// The places a group or a report is filed under for finding merge candidates: its own place and the
+/// districts, regions, valleys and provinces that contain it.
+fn keys(g: &Gazetteer, place: usize) -> Vec<usize> {
+    let mut k = vec![place];
+    k.extend(
+        g.ancestors(place)
+            .into_iter()
+            .filter(|&a| matches!(g.places[a].kind, Kind::District | Kind::Region | Kind::Valley | Kind::Province)),
+    );
+    k
+}
+
+/// A group of reports and what it stands for, kept up to date as reports join (no rescans).
+struct Group {
+    members: Vec<RawEvent>,
+    /// (place, best precision, count, first member) per place reported.
+    tally: Vec<(usize, u8, usize, usize)>,
+    earliest_day: Option<DateRange>,
+    narrowest: DateRange,
+    rep: Rep,
+}
+
+impl Group {
+    fn new(ev: RawEvent, first: usize) -> Group {
+        let mut grp = Group {
+            tally: Vec::new(),
+            earliest_day: None,
+            narrowest: ev.date,
+            rep: Rep { class: class(ev.category), place: ev.place, date: ev.date, first },
+            members: Vec::new(),
+        };
+        grp.add(ev);
+        grp
+    }
+
+    fn add(&mut self, ev: RawEvent) {
+        let i = self.members.len();
+        match self.tally.iter_mut().find(|t| t.0 == ev.place) {
+            Some(t) => {
+                t.2 += 1;
+                t.1 = t.1.min(ev.geo_precision);
+            }
+            None => self.tally.push((ev.place, ev.geo_precision, 1, i)),
+        }
+        if ev.date.precision == Precision::Day && self.earliest_day.is_none_or(|d| ev.date < d) {
+            self.earliest_day = Some(ev.date);
+        }
+        let width = |d: &DateRange| ((d.end - d.start).num_days(), d.start);
+        if width(&ev.date) < width(&self.narrowest) {
+            self.narrowest = ev.date;
+        }
+        self.members.push(ev);
+        self.refresh();
+    }
+
+    fn absorb(&mut self, other: Group) {
+        for ev in other.members {
+            self.add(ev);
+        }
+    }
+
+    fn refresh(&mut self) {
+        let best = self.tally.iter().min_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.3.cmp(&b.3)));
+        if let Some(t) = best {
+            self.rep.place = t.0;
+        }
+        self.rep.date = self.earliest_day.unwrap_or(self.narrowest);
+    }
+}
+
+/// Groups of one action class, with an index from filing place to group so candidates are found
+/// without comparing every pair.
+struct Block {
+    groups: Vec<Option<Group>>,
+    index: HashMap<usize, Vec<usize>>,
+}
+
+impl Block {
+    fn file(&mut self, g: &Gazetteer, gid: usize) {
+        let Some(grp) = &self.groups[gid] else { return };
+        for k in keys(g, grp.rep.place) {
+            let v = self.index.entry(k).or_default();
+            if !v.contains(&gid) {
+                v.push(gid);
+            }
+        }
+    }
+
+    /// Live groups that could match `rep`, in creation order.
+    fn candidates(&self, g: &Gazetteer, rep: &Rep) -> Vec<usize> {
+        let mut c: Vec<usize> =
+            keys(g, rep.place).iter().flat_map(|k| self.index.get(k).into_iter().flatten().copied()).collect();
+        c.sort_unstable();
+        c.dedup();
+        c.retain(|&i| self.groups[i].is_some());
+        c
+    }
+
+    fn rep(&self, i: usize) -> Option<Rep> {
+        self.groups[i].as_ref().map(|g| g.rep)
+    }
+
+    fn push(&mut self, g: &Gazetteer, ev: RawEvent) {
+        let single = Rep { class: class(ev.category), place: ev.place, date: ev.date, first: self.groups.len() };
+        let target =
+            self.candidates(g, &single).into_iter().find(|&i| self.rep(i).is_some_and(|r| compatible(g, &r, &single)));
+        match target {
+            Some(i) => {
+                if let Some(grp) = self.groups[i].as_mut() {
+                    grp.add(ev);
+                }
+                self.file(g, i);
+            }
+            None => {
+                let first = self.groups.len();
+                self.groups.push(Some(Group::new(ev, first)));
+                self.file(g, first);
+            }
+        }
+    }
+
+    /// Merge groups that became compatible once their dates or places sharpened, until none do.
+    fn settle(&mut self, g: &Gazetteer) {
+        loop {
+            let mut merged = false;
+            for i in 0..self.groups.len() {
+                let Some(rep_i) = self.rep(i) else { continue };
+                for j in self.candidates(g, &rep_i) {
+                    let (Some(ri), Some(rj)) = (self.rep(i), self.rep(j)) else { continue };
+                    if j > i && compatible(g, &ri, &rj) {
+                        if let Some(other) = self.groups[j].take() {
+                            if let Some(grp) = self.groups[i].as_mut() {
+                                grp.absorb(other);
+                            }
+                        }
+                        self.file(g, i);
+                        merged = true;
+                    }
+                }
+            }
+            if !merged {
+                break;
+            }
+        }
+    }
 }
 
 /// Merge raw events into events with stable ids.
@@ -96,34 +240,17 @@ pub fn merge(raw: Vec<RawEvent>, g: &Gazetteer, lex: &EventLexicon) -> Vec<Event
             .then(a.category.cmp(&b.category))
             .then(a.place.cmp(&b.place))
     });
-    // Blocks of one action class; within a block, groups are compared pairwise until nothing merges.
-    let mut blocks: BTreeMap<Category, Vec<Vec<RawEvent>>> = BTreeMap::new();
+    let mut blocks: BTreeMap<Category, Block> = BTreeMap::new();
     for ev in raw {
-        blocks.entry(class(ev.category)).or_default().push(vec![ev]);
+        blocks
+            .entry(class(ev.category))
+            .or_insert_with(|| Block { groups: Vec::new(), index: HashMap::new() })
+            .push(g, ev);
     }
     let mut events = Vec::new();
-    for (_, mut groups) in blocks {
-        let mut reps: Vec<Rep> = groups.iter().enumerate().map(|(i, m)| rep(m, i)).collect();
-        loop {
-            let mut merged = false;
-            'outer: for i in 0..groups.len() {
-                for j in i + 1..groups.len() {
-                    if compatible(g, &reps[i], &reps[j]) {
-                        let moved = std::mem::take(&mut groups[j]);
-                        groups[i].extend(moved);
-                        groups.remove(j);
-                        reps.remove(j);
-                        reps[i] = rep(&groups[i], reps[i].first);
-                        merged = true;
-                        break 'outer;
-                    }
-                }
-            }
-            if !merged {
-                break;
-            }
-        }
-        events.extend(groups.into_iter().map(|m| build(m, g, lex)));
+    for (_, mut block) in blocks {
+        block.settle(g);
+        events.extend(block.groups.into_iter().flatten().map(|grp| build(grp.members, g, lex)));
     }
     events.sort_by(|a, b| a.date.start.cmp(&b.date.start).then(a.id.cmp(&b.id)));
     // Ids: date, category, place; a numeric suffix only if two events would share one.

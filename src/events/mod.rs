@@ -39,7 +39,13 @@ pub struct Coded {
 impl EventCoder {
     /// Code and merge the events of `articles` (with their geoparse results, same order).
     pub fn code(&self, g: &Gazetteer, articles: &[Article], parsed: &[Parsed]) -> Coded {
-        let coder = extract::Coder { g, lex: &self.lexicon, time: &self.time, demonyms: &self.demonyms };
+        let coder = extract::Coder {
+            g,
+            lex: &self.lexicon,
+            time: &self.time,
+            demonyms: &self.demonyms,
+            border_cache: Default::default(),
+        };
         let mut raw = Vec::new();
         let mut warnings = Vec::new();
         for (a, p) in articles.iter().zip(parsed) {

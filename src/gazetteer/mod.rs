@@ -49,6 +49,8 @@ pub struct Gazetteer {
     pub common_words: HashSet<String>,
     /// Files the gazetteer was read from, in load order.
     pub files: Vec<PathBuf>,
+    /// `places[i].parent` resolved to an index once, for the hierarchy walks of disambiguation.
+    parents: Vec<Option<u32>>,
 }
 
 /// The common-word list shipped with frontmap, folded.
@@ -232,7 +234,19 @@ impl Gazetteer {
         let common_words = builtin_common_words();
         let index = AliasIndex::build(&m.places, &common_words);
         let skeletons = skeleton::SkeletonIndex::build(&m.places);
-        Gazetteer { places: m.places, by_id: m.by_id, redirects: m.redirects, index, skeletons, common_words, files }
+        let parents = (0..m.places.len())
+            .map(|i| m.places[i].parent.as_deref().and_then(|p| m.lookup(p)).filter(|&p| p != i).map(|p| p as u32))
+            .collect();
+        Gazetteer {
+            places: m.places,
+            by_id: m.by_id,
+            redirects: m.redirects,
+            index,
+            skeletons,
+            common_words,
+            files,
+            parents,
+        }
     }
 
     /// Index of the place with this id (or a former id it took over).
@@ -246,7 +260,7 @@ impl Gazetteer {
 
     /// Index of the parent of place `i`.
     pub fn parent(&self, i: usize) -> Option<usize> {
-        self.places[i].parent.as_deref().and_then(|p| self.find(p)).filter(|&p| p != i)
+        self.parents.get(i).copied().flatten().map(|p| p as usize)
     }
 
     /// The chain of ancestors of place `i`, nearest first (cycles cut).
@@ -265,7 +279,15 @@ impl Gazetteer {
 
     /// Whether `ancestor` is an ancestor of `i`.
     pub fn is_ancestor(&self, ancestor: usize, i: usize) -> bool {
-        self.ancestors(i).contains(&ancestor)
+        let mut cur = i;
+        for _ in 0..32 {
+            match self.parent(cur) {
+                Some(p) if p == ancestor => return true,
+                Some(p) if p != i => cur = p,
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// The country place of place `i` (by ISO code), if the gazetteer has it.

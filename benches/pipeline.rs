@@ -1,0 +1,83 @@
+//! `cargo bench`: how fast the stages before rendering are (issue 3).
+//!
+//! - `events/10MB`: geoparsing and event coding over the bundled corpus repeated to more than 10 MB of
+//!   text (throughput in MB/s).
+//! - `build/layers`: the whole build of the bundled corpus without rendering: load the gazetteer, read the
+//!   articles, geoparse, code and merge events, serialise every layer (goal: under 100 ms).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use frontmap::build;
+use frontmap::events::EventCoder;
+use frontmap::gazetteer::Gazetteer;
+use frontmap::geoparse::GeoParser;
+use frontmap::text::{Article, ArticleFacts, ZoneRules};
+use std::hint::black_box;
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus_10mb() -> Vec<Article> {
+    let articles = build::read_articles(&root().join("articles"), None).unwrap_or_default();
+    let rules = ZoneRules::builtin();
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    let mut copy = 0;
+    while bytes < 10_000_000 && !articles.is_empty() {
+        for a in &articles {
+            let facts = ArticleFacts { corpus_date: a.meta.date, source: a.meta.source.clone(), ..Default::default() };
+            let id = format!("{copy:05}-{}", a.id);
+            out.push(Article::from_bytes(&id, &a.path, a.text.as_bytes(), &rules, &facts));
+            bytes += a.text.len();
+        }
+        copy += 1;
+    }
+    out
+}
+
+fn events(c: &mut Criterion) {
+    let g = match Gazetteer::load_dir(&root().join("gazetteer")) {
+        Ok(g) => g,
+        Err(e) => panic!("gazetteer: {e}"),
+    };
+    let parser = GeoParser::new(&g);
+    let coder = EventCoder::default();
+    let articles = corpus_10mb();
+    let bytes: usize = articles.iter().map(|a| a.text.len()).sum();
+    let mut group = c.benchmark_group("events");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("10MB", |b| {
+        b.iter(|| {
+            let parsed = build::geoparse_all(&parser, &articles);
+            black_box(coder.code(&g, &articles, &parsed).events.len())
+        })
+    });
+    group.finish();
+}
+
+fn layers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build");
+    group.sample_size(20);
+    group.bench_function("layers", |b| {
+        b.iter(|| {
+            let g = match Gazetteer::load_dir(&root().join("gazetteer")) {
+                Ok(g) => g,
+                Err(e) => panic!("gazetteer: {e}"),
+            };
+            let articles = build::read_articles(&root().join("articles"), None).unwrap_or_default();
+            let parser = GeoParser::new(&g);
+            let parsed = build::geoparse_all(&parser, &articles);
+            let coded = EventCoder::default().code(&g, &articles, &parsed);
+            let pairs: Vec<_> = articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
+            let places = frontmap::output::places::places_geojson(&pairs, &g);
+            let events = frontmap::output::events::events_geojson(&coded.events, &g);
+            black_box(places.len() + events.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, events, layers);
+criterion_main!(benches);
