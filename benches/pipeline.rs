@@ -62,7 +62,7 @@ fn layers(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("layers", |b| {
         b.iter(|| {
-            let g = match Gazetteer::load_dir(&root().join("gazetteer")) {
+            let g = match Gazetteer::open(&root().join("gazetteer")) {
                 Ok(g) => g,
                 Err(e) => panic!("gazetteer: {e}"),
             };

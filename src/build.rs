@@ -108,7 +108,7 @@ fn write(out: &Path, name: &str, bytes: &[u8], summary: &mut BuildSummary) -> Re
 
 /// Run the whole build.
 pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
-    let gazetteer = Gazetteer::load_dir(&cfg.gazetteer)?;
+    let gazetteer = Gazetteer::open(&cfg.gazetteer)?;
     let articles = read_articles(&cfg.articles, cfg.date)?;
     let parser = GeoParser::new(&gazetteer);
     let parsed = geoparse_all(&parser, &articles);

@@ -184,14 +184,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", summary.line());
         }
         Command::Mentions { files, gazetteer } => {
-            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             build::write_mentions(&g, &files, &mut out)?;
             out.flush()?;
         }
         Command::Events { files, gazetteer, date } => {
-            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
             let rules = ZoneRules::builtin();
             let articles = files.iter().map(|f| build::read_file(f, &rules, date)).collect::<Result<Vec<_>, _>>()?;
             let parsed = build::geoparse_all(&GeoParser::new(&g), &articles);
@@ -266,7 +266,7 @@ fn gazetteer_command(cmd: GazetteerCommand) -> anyhow::Result<()> {
             }
         }
         GazetteerCommand::Lookup { name, gazetteer, limit } => {
-            let g = Gazetteer::load_dir(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
+            let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
             let parser = GeoParser::new(&g);
             let cands = parser.lookup(&name);
             if cands.is_empty() {

@@ -118,8 +118,11 @@ pub struct Coder<'a> {
     pub demonyms: &'a Demonyms,
     /// Nearest border (and its nearest point) per town, computed once: "la frontière" is resolved many
     /// times against the same few towns.
-    pub border_cache: std::cell::RefCell<HashMap<usize, Option<(usize, Coord<f64>)>>>,
+    pub border_cache: std::cell::RefCell<HashMap<usize, Option<BorderPoint>>>,
 }
+
+/// A border (gazetteer index) and its point nearest a town.
+pub type BorderPoint = (usize, Coord<f64>);
 
 /// Actors as the coder carries them: actor index and the country a demonym gave it, if any.
 type ActorRefs = Vec<(usize, Option<String>)>;

@@ -26,7 +26,6 @@ struct Rep {
     class: Category,
     place: usize,
     date: DateRange,
-    first: usize,
 }
 
 fn class(c: Category) -> Category {
@@ -104,12 +103,12 @@ struct Group {
 }
 
 impl Group {
-    fn new(ev: RawEvent, first: usize) -> Group {
+    fn new(ev: RawEvent) -> Group {
         let mut grp = Group {
             tally: Vec::new(),
             earliest_day: None,
             narrowest: ev.date,
-            rep: Rep { class: class(ev.category), place: ev.place, date: ev.date, first },
+            rep: Rep { class: class(ev.category), place: ev.place, date: ev.date },
             members: Vec::new(),
         };
         grp.add(ev);
@@ -184,7 +183,7 @@ impl Block {
     }
 
     fn push(&mut self, g: &Gazetteer, ev: RawEvent) {
-        let single = Rep { class: class(ev.category), place: ev.place, date: ev.date, first: self.groups.len() };
+        let single = Rep { class: class(ev.category), place: ev.place, date: ev.date };
         let target =
             self.candidates(g, &single).into_iter().find(|&i| self.rep(i).is_some_and(|r| compatible(g, &r, &single)));
         match target {
@@ -196,7 +195,7 @@ impl Block {
             }
             None => {
                 let first = self.groups.len();
-                self.groups.push(Some(Group::new(ev, first)));
+                self.groups.push(Some(Group::new(ev)));
                 self.file(g, first);
             }
         }

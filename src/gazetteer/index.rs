@@ -12,7 +12,7 @@ use crate::text::fold::fold_name;
 use std::collections::HashSet;
 
 /// Where an alias of a place came from and how much it should be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AliasFlags(pub u8);
 
 impl AliasFlags {
@@ -43,10 +43,19 @@ impl AliasFlags {
 }
 
 /// One place an alias may denote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AliasEntry {
     pub place: u32,
     pub flags: AliasFlags,
+}
+
+/// An [`AliasIndex`] taken apart for storage.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct IndexParts {
+    keys: Vec<String>,
+    offsets: Vec<u32>,
+    entries: Vec<AliasEntry>,
+    fst: Vec<u8>,
 }
 
 /// An alias found in folded text.
@@ -193,6 +202,30 @@ impl AliasIndex {
     pub fn entries(&self, k: u32) -> &[AliasEntry] {
         let (a, b) = (self.offsets[k as usize] as usize, self.offsets[k as usize + 1] as usize);
         &self.entries[a..b]
+    }
+
+    /// The parts of the index, for a snapshot on disk (the transducer as its bytes).
+    pub fn to_parts(&self) -> IndexParts {
+        IndexParts {
+            keys: self.keys.iter().map(|k| k.to_string()).collect(),
+            offsets: self.offsets.clone(),
+            entries: self.entries.clone(),
+            fst: self.fst.as_ref().map(|m| m.as_fst().as_bytes().to_vec()).unwrap_or_default(),
+        }
+    }
+
+    /// The index back from its parts; `None` if the transducer bytes are not a valid transducer.
+    pub fn from_parts(p: IndexParts) -> Option<AliasIndex> {
+        let fst = if p.fst.is_empty() { None } else { Some(fst::Map::new(p.fst).ok()?) };
+        if p.offsets.len() != p.keys.len() + 1 {
+            return None;
+        }
+        Some(AliasIndex {
+            fst,
+            keys: p.keys.into_iter().map(String::into_boxed_str).collect(),
+            offsets: p.offsets,
+            entries: p.entries,
+        })
     }
 
     /// The key equal to a folded string, if any.

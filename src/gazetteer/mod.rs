@@ -5,6 +5,7 @@
 //! (`geonames/*.txt`), then the curated `places.geojson` and `aliases.tsv`, which fix and extend the
 //! datasets (quarters of al-Qaïm, French exonyms, river names).
 
+pub mod cache;
 pub mod check;
 pub mod geonames;
 pub mod index;
@@ -247,6 +248,47 @@ impl Gazetteer {
             files,
             parents,
         }
+    }
+
+    /// The loaded form, for a snapshot on disk (see [`cache`]).
+    fn to_snapshot(&self) -> cache::Snapshot {
+        let mut by_id: Vec<(String, usize)> = self.by_id.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        by_id.sort();
+        let mut redirects: Vec<(String, usize)> = self.redirects.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        redirects.sort();
+        let mut common_words: Vec<String> = self.common_words.iter().cloned().collect();
+        common_words.sort();
+        cache::Snapshot {
+            format: cache::format(),
+            places: self.places.clone(),
+            by_id,
+            redirects,
+            index: self.index.to_parts(),
+            skeletons: self.skeletons.clone(),
+            common_words,
+            files: self.files.clone(),
+            parents: self.parents.clone(),
+        }
+    }
+
+    /// Back from a snapshot; `None` if it is from another format or inconsistent.
+    fn from_snapshot(s: cache::Snapshot) -> Option<Gazetteer> {
+        if s.format != cache::format() || s.parents.len() != s.places.len() {
+            return None;
+        }
+        if s.by_id.iter().chain(&s.redirects).any(|(_, i)| *i >= s.places.len()) {
+            return None;
+        }
+        Some(Gazetteer {
+            index: AliasIndex::from_parts(s.index)?,
+            places: s.places,
+            by_id: s.by_id.into_iter().collect(),
+            redirects: s.redirects.into_iter().collect(),
+            skeletons: s.skeletons,
+            common_words: s.common_words.into_iter().collect(),
+            files: s.files,
+            parents: s.parents,
+        })
     }
 
     /// Index of the place with this id (or a former id it took over).

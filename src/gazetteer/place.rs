@@ -1,11 +1,11 @@
 //! A place: what the gazetteer knows about one named location.
 
 use geo::{Coord, Geometry};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What sort of place it is; drives disambiguation cues ("la province de X") and map precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Country,
@@ -122,7 +122,7 @@ impl fmt::Display for Kind {
 }
 
 /// Which dataset a place (or its last override) came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     NaturalEarth,
@@ -143,7 +143,7 @@ impl Source {
 }
 
 /// One place. Coordinates are WGS 84 lon/lat.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Place {
     /// Stable slug, unique in the gazetteer.
     pub id: String,

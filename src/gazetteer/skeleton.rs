@@ -78,7 +78,7 @@ pub fn skeleton(name: &str) -> String {
 }
 
 /// Skeleton → places, for the names worth matching loosely: a sorted table, searched by bisection.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SkeletonIndex {
     keys: Vec<(Box<str>, u32)>,
 }

@@ -260,7 +260,8 @@ fn strip_html(text: &str) -> (String, SourceMap) {
 
 /// Decode one entity at the start of `s`; returns the character and the entity's length in bytes.
 fn decode_entity(s: &str) -> Option<(char, usize)> {
-    let semi = s[..s.len().min(12)].find(';')?;
+    // Within the next 12 bytes; searched as bytes so a multi-byte character there cannot split.
+    let semi = s.as_bytes()[..s.len().min(12)].iter().position(|&b| b == b';')?;
     let body = &s[1..semi];
     let c = if let Some(num) = body.strip_prefix('#') {
         let code = if let Some(hex) = num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
@@ -345,6 +346,15 @@ mod tests {
         let start = d.text.find("Al-Qa").unwrap();
         let end = start + "Al-Qaïm".len();
         assert_eq!(d.map.to_source(start..end), 11..18);
+    }
+
+    #[test]
+    fn an_ampersand_before_multibyte_text_is_not_an_entity() {
+        // Found by cargo fuzz (target `article`): a '&' followed by two-byte characters.
+        let d = decode("<p>a</p><p>&ÿÿÿÿÿÿÿÿÿÿÿÿ;</p>".as_bytes());
+        assert!(d.text.contains("&ÿÿÿÿ"));
+        let d = decode("<p>a</p><p>&ÿ;</p>".as_bytes());
+        assert!(d.text.contains("&ÿ;"));
     }
 
     #[test]
