@@ -133,7 +133,20 @@ fn every_must_event_is_found_once_and_most_events_are_real() {
     for e in events.iter().filter(|e| !golds.iter().any(|ge| matches(e, ge, &places))) {
         eprintln!("  unmatched {} ({})", e.id, g.places[e.place].name);
     }
+    // Sides: a matched event never puts the Islamic State on the side opposite to the gold's (attacker
+    // for attacked or the reverse). Leaving a side the text does not name empty is allowed.
+    let is_in = |s: Option<&str>| s.is_some_and(|s| s.contains("Islamic State"));
+    let wrong_side: Vec<String> = (0..events.len())
+        .filter_map(|e| owner[e].map(|gi| (e, golds[gi])))
+        .filter(|(e, ge)| {
+            let ours = (is_in(events[*e].actor1.as_deref()), is_in(events[*e].actor2.as_deref()));
+            let theirs = (is_in(ge["actor1"].as_str()), is_in(ge["actor2"].as_str()));
+            (ours.0 && theirs.1 && !theirs.0) || (ours.1 && theirs.0 && !theirs.1)
+        })
+        .map(|(e, ge)| format!("{} ({:?} / {:?}) vs {}", events[e].id, events[e].actor1, events[e].actor2, ge["id"]))
+        .collect();
     assert!(missing_must.is_empty(), "must events not found: {missing_must:?}");
+    assert!(wrong_side.is_empty(), "the Islamic State on the wrong side: {wrong_side:#?}");
     assert!(duplicated.is_empty(), "events that repeat a gold event another of ours stands for: {duplicated:?}");
     assert!(share >= 0.8, "only {:.0}% of our events match a gold event", share * 100.0);
 }

@@ -230,25 +230,32 @@ impl Coder<'_> {
 
     /// Actor mentions: (word range, actor index), longest alias first, no overlaps, in text order.
     fn find_actors(&self, ws: &[&str]) -> Vec<(Range<usize>, usize)> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < ws.len() {
-            // Aliases are sorted longest first: the first that fits is the longest at this word.
-            let hit = self
-                .lex
-                .actor_index
-                .get(ws[i])
-                .iter()
-                .map(|&k| &self.lex.actor_aliases[k])
-                .find(|(alias, _)| i + alias.len() <= ws.len() && alias.iter().zip(&ws[i..]).all(|(a, w)| a == w));
-            match hit {
-                Some((alias, actor)) => {
-                    out.push((i..i + alias.len(), *actor));
-                    i += alias.len();
+        // Every alias occurrence, found through the first-word index: (alias index, start word).
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (i, w) in ws.iter().enumerate() {
+            for &k in self.lex.actor_index.get(w) {
+                let alias = &self.lex.actor_aliases[k].0;
+                if i + alias.len() <= ws.len() && alias.iter().zip(&ws[i..]).all(|(a, w)| a == w) {
+                    hits.push((k, i));
                 }
-                None => i += 1,
             }
         }
+        // Aliases are sorted longest first, so taking hits in alias order lets the longest name win even
+        // when a shorter one starts earlier ("les avions de la coalition internationale anti-EI emmenée
+        // par les Etats-Unis" is the coalition, not "les avions de la coalition" then "EI").
+        hits.sort_unstable();
+        let mut taken = vec![false; ws.len()];
+        let mut out = Vec::new();
+        for (k, i) in hits {
+            let (alias, actor) = &self.lex.actor_aliases[k];
+            let span = i..i + alias.len();
+            if taken[span.clone()].iter().any(|&t| t) {
+                continue;
+            }
+            taken[span.clone()].iter_mut().for_each(|t| *t = true);
+            out.push((span, *actor));
+        }
+        out.sort_by_key(|a| a.0.start);
         out
     }
 
