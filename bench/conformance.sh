@@ -88,5 +88,41 @@ for sheet in cfg["sheet"]:
         print(f"ok   gdalinfo {png}: EPSG:3857, {w}x{h}, {res:.2f} m/px, upperLeft {corners['upperLeft']}, lowerRight {corners['lowerRight']} ({err:.3f} px)")
 sys.exit(bad)
 PY
+echo "== claims.json (issue 4): every claim checked or says why not, quotes verbatim at their offsets"
+python3 - "$OUT/claims.json" articles <<'PY' || fail=1
+import json, re, sys
+from pathlib import Path
+path, articles = Path(sys.argv[1]), Path(sys.argv[2])
+if not path.exists():
+    print(f"FAIL {path}: missing"); sys.exit(1)
+text = path.read_text(encoding="utf-8")
+doc = json.loads(text)
+bad = 0
+def fail(msg):
+    global bad
+    bad += 1
+    print("FAIL", msg)
+if any(len(d) > 6 for d in re.findall(r"(?<![\w.])-?\d+\.(\d+)(?![\d.])", re.sub(r'"(?:[^"\\]|\\.)*"', '""', text))):
+    fail(f"{path}: a number with more than 6 decimals")
+ids = set()
+for c in doc.get("claims", []):
+    cid = c.get("id")
+    if cid in ids: fail(f"{path}: duplicate id {cid}")
+    ids.add(cid)
+    for k in ("quote", "stated", "computed", "unit", "ok", "note", "sources"):
+        if k not in c: fail(f"{path}: {cid}: no {k}")
+    if c.get("ok") not in (True, False, None): fail(f"{path}: {cid}: ok is {c.get('ok')!r}")
+    if c.get("ok") is None and c.get("computed") is not None: fail(f"{path}: {cid}: computed but not judged")
+    if c.get("computed") is None and not c.get("note"): fail(f"{path}: {cid}: no value and no reason")
+    for s in c.get("sources", []):
+        raw = (articles / s["article"]).read_bytes()
+        q = s["quote"].encode("utf-8")
+        if raw[s["start"]:s["start"] + len(q)] != q: fail(f"{path}: {cid}: quote not at byte {s['start']} of {s['article']}")
+summ = doc.get("summary", {})
+n = len(doc.get("claims", []))
+if summ.get("total") != n: fail(f"{path}: summary total {summ.get('total')} != {n}")
+print(("ok  " if not bad else "..  ") + f" claims {path}: {n} claims, {summ.get('ok')} ok, {summ.get('failed')} failed, {summ.get('unchecked')} unchecked")
+sys.exit(1 if bad else 0)
+PY
 rm -f /tmp/ogrinfo.$$
 exit $fail

@@ -25,6 +25,10 @@ pub struct BuildSummary {
     pub mentions: usize,
     pub places: usize,
     pub events: usize,
+    /// Axes of advance (arrow + front line each), pocket states and checked claims (issue 4).
+    pub axes: usize,
+    pub areas: usize,
+    pub claims: usize,
     pub maps: usize,
     pub files_written: Vec<PathBuf>,
     pub files_unchanged: usize,
@@ -34,11 +38,14 @@ pub struct BuildSummary {
 impl BuildSummary {
     pub fn line(&self) -> String {
         format!(
-            "{} articles, {} mentions, {} places, {} events, {} maps; {} files written, {} unchanged",
+            "{} articles, {} mentions, {} places, {} events, {} axes, {} areas, {} claims, {} maps; {} files written, {} unchanged",
             self.articles,
             self.mentions,
             self.places,
             self.events,
+            self.axes,
+            self.areas,
+            self.claims,
             self.maps,
             self.files_written.len(),
             self.files_unchanged
@@ -129,6 +136,17 @@ pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
         &mut summary,
     )?;
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), &mut summary)?;
+    // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
+    let projection = crate::project::project(&gazetteer, &articles, &parsed, &coded.events);
+    summary.warnings.extend(projection.warnings.iter().cloned());
+    (summary.axes, summary.areas, summary.claims) =
+        (projection.axes.len(), projection.areas.len(), projection.claims.len());
+    use crate::output::project as op;
+    write(&cfg.out, "fronts.geojson", op::fronts_geojson(&projection.axes).as_bytes(), &mut summary)?;
+    write(&cfg.out, "areas.geojson", op::areas_geojson(&projection.areas).as_bytes(), &mut summary)?;
+    write(&cfg.out, "border.geojson", op::border_geojson(&projection.borders).as_bytes(), &mut summary)?;
+    write(&cfg.out, "crossings.geojson", op::crossings_geojson(&projection.crossings).as_bytes(), &mut summary)?;
+    write(&cfg.out, "claims.json", op::claims_json(&projection.claims).as_bytes(), &mut summary)?;
     // Map sheets, from the layers just written.
     let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let mut render = crate::render::RenderConfig::new(&base);

@@ -11,5 +11,6 @@ pub mod gazetteer;
 pub mod geodesy;
 pub mod geoparse;
 pub mod output;
+pub mod project;
 pub mod render;
 pub mod text;

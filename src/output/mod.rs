@@ -4,3 +4,4 @@
 pub mod events;
 pub mod json;
 pub mod places;
+pub mod project;

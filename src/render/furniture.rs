@@ -174,7 +174,10 @@ pub fn legend_entries(scene: &Scene, view: &View, sel: &Selection, stats: &DrawS
                 let seen = stats.values.get(&layer.id);
                 for (props, label) in entries {
                     let c = Ctx { props, id: None, geometry_type: "", zoom: view.zoom };
-                    if !seen.is_some_and(|s| s.contains(&draw::signature(layer, &c))) {
+                    // Two layers drawing the same thing (axes and pincer jaws) share one entry.
+                    if !seen.is_some_and(|s| s.contains(&draw::signature(layer, &c)))
+                        || out.iter().any(|e: &LegendEntry| e.label == *label)
+                    {
                         continue;
                     }
                     if let Some(sw) = swatch(layer, &c) {
