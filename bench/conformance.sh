@@ -124,5 +124,113 @@ if summ.get("total") != n: fail(f"{path}: summary total {summ.get('total')} != {
 print(("ok  " if not bad else "..  ") + f" claims {path}: {n} claims, {summ.get('ok')} ok, {summ.get('failed')} failed, {summ.get('unchecked')} unchecked")
 sys.exit(1 if bad else 0)
 PY
+echo "== Tiles, MBTiles, PMTiles (issue 6): GDAL reads the MBTiles with the right bounds; both hold exactly the directory's tiles"
+# Tiles are not committed (.gitignore): make them with the default pyramid when the build has not.
+if [ ! -f "$OUT/tiles.mbtiles" ] || [ ! -f "$OUT/tiles.pmtiles" ] || [ ! -d "$OUT/tiles" ]; then
+  cargo run --release -q -- tiles --out "$OUT"
+fi
+python3 -c "import mercantile" 2>/dev/null || pip install -q --target "$TOOLS/py" mercantile==1.2.1
+python3 -c "import PIL" 2>/dev/null || pip install -q --target "$TOOLS/py" pillow==13.0.0
+python3 - "$OUT" styles/maps.toml <<'PY' || fail=1
+# Independent of frontmap's code: the expected bounds are the union of the sheets of maps.toml (the default
+# pyramid covers the theatre to z10 and the other sheets to z13), projected with pyproj; tile addresses
+# come from mercantile; images are decoded with Pillow; the MBTiles file is read with Python's sqlite3.
+import hashlib, json, sqlite3, subprocess, sys, tomllib
+from pathlib import Path
+import mercantile
+from PIL import Image
+from pyproj import Transformer
+out, toml_path = Path(sys.argv[1]), Path(sys.argv[2])
+mb, tiles_dir = out / "tiles.mbtiles", out / "tiles"
+bad = 0
+def fail(msg):
+    global bad
+    bad = 1
+    print("FAIL", msg)
+sheets = tomllib.loads(toml_path.read_text())["sheet"]
+w = min(s["bbox"][0] for s in sheets); s_ = min(s["bbox"][1] for s in sheets)
+e = max(s["bbox"][2] for s in sheets); n = max(s["bbox"][3] for s in sheets)
+info = json.loads(subprocess.run(["gdalinfo", "-json", str(mb)], check=True, capture_output=True, text=True).stdout)
+if info.get("driverShortName") != "MBTiles":
+    fail(f"{mb}: GDAL driver {info.get('driverShortName')}")
+if 'ID["EPSG",3857]' not in info.get("coordinateSystem", {}).get("wkt", ""):
+    fail(f"{mb}: SRS is not EPSG:3857")
+md = info.get("metadata", {}).get("", {})
+for k in ("name", "format", "bounds", "center", "minzoom", "maxzoom", "attribution", "type"):
+    if k not in md: fail(f"{mb}: metadata {k} missing")
+if md.get("format") != "png": fail(f"{mb}: format {md.get('format')}")
+got_bounds = [float(v) for v in md.get("bounds", "0,0,0,0").split(",")]
+if max(abs(a - b) for a, b in zip(got_bounds, (w, s_, e, n))) > 1e-6:
+    fail(f"{mb}: bounds {got_bounds}, maps.toml says {[w, s_, e, n]}")
+to3857 = Transformer.from_crs(4326, 3857, always_xy=True)
+x0, y0 = to3857.transform(w, s_)
+x1, y1 = to3857.transform(e, n)
+gt = info["geoTransform"]
+px = gt[1]
+cw, ch = info["size"]
+ul, lr = (gt[0], gt[3]), (gt[0] + cw * px, gt[3] + ch * gt[5])
+err = max(abs(ul[0] - x0), abs(ul[1] - y1), abs(lr[0] - x1), abs(lr[1] - y0)) / px
+if err > 1.0:
+    fail(f"{mb}: GDAL extent {ul} {lr} is {err:.2f} px from the projected bounds {(x0, y1)} {(x1, y0)}")
+else:
+    print(f"ok   gdalinfo {mb}: MBTiles, EPSG:3857, {cw}x{ch} at z{md.get('maxzoom')} ({px:.3f} m/px), "
+          f"corners within {err:.2f} px of bounds {got_bounds}, {len(info['bands'][0].get('overviews', []))} overviews")
+db = sqlite3.connect(f"file:{mb}?mode=ro", uri=True)
+rows = db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").fetchall()
+images = db.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+files = {p.relative_to(tiles_dir).as_posix(): p for p in tiles_dir.rglob("*.png")}
+if len(rows) != len(files):
+    fail(f"{mb}: {len(rows)} tiles, the directory has {len(files)} non-empty tiles")
+mismatch = 0
+for z, x, row, data in rows:
+    rel = f"{z}/{x}/{(1 << z) - 1 - row}.png"  # TMS row -> XYZ row
+    p = files.get(rel)
+    if p is None or hashlib.sha256(p.read_bytes()).digest() != hashlib.sha256(data).digest():
+        mismatch += 1
+if mismatch:
+    fail(f"{mb}: {mismatch} rows differ from (or are missing in) {tiles_dir}")
+else:
+    print(f"ok   {mb}: {len(rows)} tiles = {len(files)} files in {tiles_dir} (TMS rows flipped, bytes equal), {images} distinct images")
+zooms = sorted({r[0] for r in rows})
+if zooms[:1] != [0] or zooms[-1:] != [int(md.get("maxzoom", -1))]:
+    fail(f"{mb}: zooms {zooms[:1]}…{zooms[-1:]} vs metadata {md.get('minzoom')}–{md.get('maxzoom')}")
+# The z10 tile over al-Qaïm (GeoNames: 34.3925 N, 40.9894 E) is drawn: a map, with the Euphrates on it.
+t = mercantile.tile(40.9894, 34.3925, 10)
+tile = tiles_dir / f"10/{t.x}/{t.y}.png"
+if not tile.exists():
+    fail(f"{tile}: the z10 tile over al-Qaïm is missing")
+else:
+    im = Image.open(tile).convert("RGB")
+    colours = im.getcolors(1 << 16) or []
+    river = sum(c for c, (r, g, b) in colours if abs(r - 0x5d) < 12 and abs(g - 0x9f) < 12 and abs(b - 0xd6) < 12)
+    ink = sum(c for c, (r, g, b) in colours if r < 60 and g < 60 and b < 60)
+    if im.size != (256, 256) or len(colours) < 50 or river < 100 or ink < 100:
+        fail(f"{tile}: {im.size}, {len(colours)} colours, {river} river pixels, {ink} label pixels: not drawn")
+    else:
+        print(f"ok   {tile} (al-Qaïm, z10 {t.x}/{t.y} per mercantile): {len(colours)} colours, {river} river pixels, {ink} label pixels")
+sys.exit(bad)
+PY
+python3 -c "import pmtiles" 2>/dev/null || pip install -q --target "$TOOLS/py" pmtiles==3.4.1
+python3 - "$OUT" <<'PY' || fail=1
+# The PMTiles archive, read with the reference Python reader (PyPI pmtiles): the same tiles as the directory.
+import sys
+from pathlib import Path
+from pmtiles.reader import MmapSource, Reader, all_tiles
+out = Path(sys.argv[1])
+path, tiles_dir = out / "tiles.pmtiles", out / "tiles"
+with open(path, "rb") as f:
+    src = MmapSource(f)
+    h = Reader(src).header()
+    seen, bad = 0, 0
+    for (z, x, y), data in all_tiles(src):
+        seen += 1
+        p = tiles_dir / f"{z}/{x}/{y}.png"
+        bad += (not p.exists()) or p.read_bytes() != data
+files = sum(1 for _ in tiles_dir.rglob("*.png"))
+if bad or seen != files or h["tile_type"].name != "PNG":
+    print(f"FAIL {path}: {seen} tiles ({bad} differ from {tiles_dir}, which has {files}), type {h['tile_type']}"); sys.exit(1)
+print(f"ok   {path}: PMTiles v3, {seen} tiles = the directory's, {h['tile_contents_count']} distinct images, "
+      f"z{h['min_zoom']}–z{h['max_zoom']}, clustered={h['clustered']}")
+PY
 rm -f /tmp/ogrinfo.$$
 exit $fail

@@ -30,6 +30,9 @@ pub struct BuildSummary {
     pub areas: usize,
     pub claims: usize,
     pub maps: usize,
+    /// Tiles drawn (issue 6), and how many of them were already up to date.
+    pub tiles: usize,
+    pub tiles_unchanged: usize,
     pub files_written: Vec<PathBuf>,
     pub files_unchanged: usize,
     pub warnings: Vec<String>,
@@ -38,7 +41,7 @@ pub struct BuildSummary {
 impl BuildSummary {
     pub fn line(&self) -> String {
         format!(
-            "{} articles, {} mentions, {} places, {} events, {} axes, {} areas, {} claims, {} maps; {} files written, {} unchanged",
+            "{} articles, {} mentions, {} places, {} events, {} axes, {} areas, {} claims, {} maps, {} tiles ({} unchanged); {} files written, {} unchanged",
             self.articles,
             self.mentions,
             self.places,
@@ -47,6 +50,8 @@ impl BuildSummary {
             self.areas,
             self.claims,
             self.maps,
+            self.tiles,
+            self.tiles_unchanged,
             self.files_written.len(),
             self.files_unchanged
         )
@@ -162,5 +167,13 @@ pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
     summary.files_written.extend(maps.files_written);
     summary.files_unchanged += maps.files_unchanged;
     summary.warnings.extend(maps.warnings);
+    // XYZ tiles, MBTiles and the web viewer (issue 6), from the same style and layers.
+    let mut tiles = crate::tiles::TilesConfig::new(&base);
+    (tiles.styles, tiles.out, tiles.path_prefixes) = (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes);
+    tiles.progress = true;
+    let t = crate::tiles::build_tiles(&tiles)?;
+    (summary.tiles, summary.tiles_unchanged) = (t.tiles, t.tiles_unchanged);
+    summary.files_written.extend(t.files_written);
+    summary.files_unchanged += t.files_unchanged;
     Ok(summary)
 }

@@ -14,3 +14,5 @@ pub mod output;
 pub mod project;
 pub mod render;
 pub mod text;
+pub mod tiles;
+pub mod viewer;

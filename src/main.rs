@@ -106,6 +106,52 @@ enum Command {
         #[arg(long = "source", value_parser = parse_source)]
         sources: Vec<(String, PathBuf)>,
     },
+    /// Render XYZ raster tiles (out/tiles/{z}/{x}/{y}.png), out/tiles.mbtiles, out/tiles.pmtiles and the web
+    /// viewer out/index.html.
+    ///
+    /// Default pyramid: z0–z10 over the theatre (the largest sheet of maps.toml), z11–z13 over the other
+    /// sheets (where the events are). Same renderer and style as the sheets; labels are placed per zoom over
+    /// the whole level, so they are never cut at tile edges. Background-only tiles are not written. The
+    /// dated layers (events, fronts, areas) are drawn by the viewer, with its date slider, not baked into
+    /// the tiles (unless --all-layers).
+    #[command(
+        after_help = "Examples:\n  frontmap tiles\n  frontmap tiles --zoom 0-8\n  frontmap tiles --zoom 0-12 --bbox 35.3,29.2,48.9,37.6 --out /tmp/theatre\n  frontmap tiles --scale 2 --zoom 0-10   # 512-px tiles in out/tiles@2x/\n  cd out && python3 -m http.server      # then open http://127.0.0.1:8000/"
+    )]
+    Tiles {
+        /// Zoom levels, e.g. 0-12 or 7 (default: the default pyramid, z0–z13).
+        #[arg(long, value_parser = parse_zoom)]
+        zoom: Option<frontmap::tiles::ZoomRange>,
+        /// One box at every zoom instead of the default regions: west,south,east,north in degrees.
+        #[arg(long, value_parser = frontmap::tiles::plan::parse_bbox, allow_hyphen_values = true)]
+        bbox: Option<[f64; 4]>,
+        /// Style file (default: the one styles/maps.toml names).
+        #[arg(long)]
+        style: Option<PathBuf>,
+        /// Styles directory (maps.toml, default.json); style paths resolve against its parent.
+        #[arg(long)]
+        styles: Option<PathBuf>,
+        /// Device pixel ratio: 2 renders 512-px tiles into OUT/tiles@2x/ and OUT/tiles@2x.mbtiles.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Output directory (tiles/, tiles.mbtiles, index.html).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Replace a style source's file: ID=PATH (repeatable).
+        #[arg(long = "source", value_parser = parse_source)]
+        sources: Vec<(String, PathBuf)>,
+        /// Also draw the dated layers into the tiles (at the theatre sheet's dates).
+        #[arg(long)]
+        all_layers: bool,
+        /// Do not write the MBTiles file.
+        #[arg(long)]
+        no_mbtiles: bool,
+        /// Do not write the PMTiles file.
+        #[arg(long)]
+        no_pmtiles: bool,
+        /// Do not write index.html and the vendored Leaflet.
+        #[arg(long)]
+        no_viewer: bool,
+    },
     /// Inspect and extend the gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
@@ -144,6 +190,10 @@ enum GazetteerCommand {
 
 fn parse_source(s: &str) -> Result<(String, PathBuf), String> {
     s.split_once('=').map(|(k, v)| (k.to_string(), PathBuf::from(v))).ok_or_else(|| format!("{s:?} is not ID=PATH"))
+}
+
+fn parse_zoom(s: &str) -> Result<frontmap::tiles::ZoomRange, String> {
+    s.parse()
 }
 
 fn parse_date(s: &str) -> Result<DateRange, String> {
@@ -214,6 +264,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 path_prefixes: Vec::new(),
             };
             let summary = frontmap::render::render_sheets(&cfg).map_err(Error::from)?;
+            for w in &summary.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!("{}", summary.line());
+        }
+        Command::Tiles {
+            zoom,
+            bbox,
+            style,
+            styles,
+            scale,
+            out,
+            sources,
+            all_layers,
+            no_mbtiles,
+            no_pmtiles,
+            no_viewer,
+        } => {
+            let styles = default_dir(styles, "styles");
+            let base = styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+            let mut cfg = frontmap::tiles::TilesConfig::new(&base);
+            cfg.styles = styles;
+            cfg.style = style;
+            cfg.out = out;
+            cfg.zoom = zoom;
+            cfg.bbox = bbox;
+            cfg.scale = scale;
+            cfg.source_overrides = sources.into_iter().collect();
+            cfg.all_layers = all_layers;
+            cfg.mbtiles = !no_mbtiles;
+            cfg.pmtiles = !no_pmtiles;
+            cfg.viewer = !no_viewer;
+            cfg.progress = true;
+            let summary = frontmap::tiles::build_tiles(&cfg).map_err(Error::from)?;
             for w in &summary.warnings {
                 eprintln!("warning: {w}");
             }

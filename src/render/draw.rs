@@ -167,11 +167,154 @@ fn record(stats: &mut DrawStats, layer: &Layer, c: &Ctx<'_>) {
 /// Draw every non-symbol layer the selection shows, bottom to top, into `pixmap` (whose top-left is the
 /// view's top-left).
 pub fn draw_layers(pixmap: &mut Pixmap, scene: &Scene, view: &View, sel: &Selection, stats: &mut DrawStats) {
+    draw_layers_with(pixmap, scene, view, sel, stats, DrawOptions::default());
+}
+
+/// How a view is drawn when it is one piece of a larger mosaic (a tile).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrawOptions {
+    /// Compute what depends on a whole line — dash phase, arrow smoothing, arrowhead, shaft trimming — on
+    /// the unclipped line and only then clip it to the canvas, so lines continue seamlessly into the
+    /// neighbouring tile. Off for sheets (their dashes start where a line enters the canvas).
+    pub seamless: bool,
+}
+
+/// [`draw_layers`] with options (tiles draw with `seamless`).
+pub fn draw_layers_with(
+    pixmap: &mut Pixmap,
+    scene: &Scene,
+    view: &View,
+    sel: &Selection,
+    stats: &mut DrawStats,
+    opts: DrawOptions,
+) {
     for layer in &scene.style.layers {
         if !layer.visible_at(view.zoom) || !sel.shows_layer(&layer.id) {
             continue;
         }
-        draw_layer(pixmap, scene, layer, view, sel, stats);
+        if opts.seamless && layer.kind == LayerKind::Line {
+            draw_line_layer_seamless(pixmap, scene, layer, view, sel, stats);
+        } else {
+            draw_layer(pixmap, scene, layer, view, sel, stats);
+        }
+    }
+}
+
+/// The lines of a feature in device pixels, unclipped (polygon outlines closed), thinned as [`line_parts`];
+/// parts that lie wholly outside the view and its clip margin are skipped.
+fn whole_lines(view: &View, f: &Feature) -> Vec<Vec<Px>> {
+    let rings: Vec<&Vec<[f64; 2]>> = match &f.geom {
+        Geom::Lines(l) => l.iter().collect(),
+        Geom::Polygons(p) => p.iter().flatten().collect(),
+        Geom::Points(_) => Vec::new(),
+    };
+    let reach = view.bbox.grow(CLIP_MARGIN * view.resolution());
+    rings
+        .into_iter()
+        .filter(|r| {
+            let mut b = super::mercator::Bbox::empty();
+            r.iter().for_each(|p| b.extend(*p));
+            b.intersects(&reach)
+        })
+        .map(|r| {
+            let mut pts = to_px(view, r);
+            if matches!(f.geom, Geom::Polygons(_)) && pts.first() != pts.last() {
+                if let Some(first) = pts.first().copied() {
+                    pts.push(first);
+                }
+            }
+            pts
+        })
+        .filter(|p| p.len() >= 2)
+        .collect()
+}
+
+/// A line layer drawn for a mosaic piece: see [`DrawOptions::seamless`].
+fn draw_line_layer_seamless(
+    pixmap: &mut Pixmap,
+    scene: &Scene,
+    layer: &Layer,
+    view: &View,
+    sel: &Selection,
+    stats: &mut DrawStats,
+) {
+    let (s, z) = (view.scale, view.zoom);
+    let (min, max) = clip_bounds(view);
+    let canvas = PxBox::new(min[0], min[1], max[0], max[1]);
+    let feats = sort_key_order(layer, "line-sort-key", scene.features(layer, view, sel, CLIP_MARGIN), z);
+    for (_, f) in feats {
+        let c = ctx(f, z);
+        let width = layer.num("line-width", &c, 1.0) * s;
+        if width <= 0.0 {
+            continue;
+        }
+        let color = layer.color("line-color", &c, Rgba::BLACK).with_opacity(layer.num("line-opacity", &c, 1.0) as f32);
+        let cap = match layer.string("line-cap", &c, "butt").as_str() {
+            "round" => LineCap::Round,
+            "square" => LineCap::Square,
+            _ => LineCap::Butt,
+        };
+        let join = match layer.string("line-join", &c, "miter").as_str() {
+            "round" => LineJoin::Round,
+            "bevel" => LineJoin::Bevel,
+            _ => LineJoin::Miter,
+        };
+        let pattern: Option<Vec<f64>> = layer.numbers("line-dasharray", &c).map(|d| {
+            let mut v: Vec<f64> = d.iter().map(|x| (x * width).max(0.01)).collect();
+            if v.len() % 2 == 1 {
+                v.extend(v.clone());
+            }
+            v
+        });
+        let period: f64 = pattern.as_ref().map_or(0.0, |v| v.iter().sum());
+        let p = paint(color);
+        let mut any = false;
+        for line in whole_lines(view, f) {
+            let line = match layer.arrow {
+                Some(a) => {
+                    if let Some(head) = arrowhead_path(&line, &a, width) {
+                        let b = head.bounds();
+                        let hb = PxBox::new(
+                            f64::from(b.left()),
+                            f64::from(b.top()),
+                            f64::from(b.right()),
+                            f64::from(b.bottom()),
+                        );
+                        if hb.intersects(&canvas) {
+                            pixmap.fill_path(&head, &p, FillRule::Winding, Transform::identity(), None);
+                        }
+                    }
+                    let pts = if a.smooth { geometry::smooth(&line, 4) } else { line };
+                    geometry::trim_end(&pts, a.head_length * width * 0.8)
+                }
+                None => line,
+            };
+            for (part, start) in geometry::clip_line_measured(&line, min, max) {
+                let dash = pattern.as_ref().and_then(|v| {
+                    let phase = if period > 0.0 { start.rem_euclid(period) } else { 0.0 };
+                    StrokeDash::new(v.iter().map(|x| *x as f32).collect(), phase as f32)
+                });
+                let stroke = Stroke {
+                    width: width as f32,
+                    line_cap: cap,
+                    line_join: join,
+                    miter_limit: layer.num("line-miter-limit", &c, 2.0) as f32,
+                    dash,
+                };
+                let mut pb = PathBuilder::new();
+                pb.move_to(part[0][0] as f32, part[0][1] as f32);
+                for q in &part[1..] {
+                    pb.line_to(q[0] as f32, q[1] as f32);
+                }
+                if let Some(path) = pb.finish() {
+                    pixmap.stroke_path(&path, &p, &stroke, Transform::identity(), None);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            record(stats, layer, &c);
+        }
     }
 }
 

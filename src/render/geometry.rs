@@ -108,6 +108,68 @@ pub fn clip_line(line: &[Px], min: Px, max: Px) -> Vec<Vec<Px>> {
     parts
 }
 
+/// [`clip_line`], each part with the distance along `line` (in its pixels) at which the part starts, so a
+/// dash pattern can keep its phase where a line enters a tile.
+pub fn clip_line_measured(line: &[Px], min: Px, max: Px) -> Vec<(Vec<Px>, f64)> {
+    let mut parts: Vec<(Vec<Px>, f64)> = Vec::new();
+    let mut current: Vec<Px> = Vec::new();
+    let mut current_start = 0.0;
+    let mut travelled = 0.0;
+    for w in line.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+        // `sqrt` rather than `hypot`: pixel deltas cannot overflow, and this runs for every vertex of every
+        // line in every tile.
+        let seg = (dx * dx + dy * dy).sqrt();
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        // Most segments of a long line lie wholly on one side of a tile: reject them before dividing.
+        let mut visible = !((a[0] < min[0] && b[0] < min[0])
+            || (a[0] > max[0] && b[0] > max[0])
+            || (a[1] < min[1] && b[1] < min[1])
+            || (a[1] > max[1] && b[1] > max[1]));
+        for (p, q) in [(-dx, a[0] - min[0]), (dx, max[0] - a[0]), (-dy, a[1] - min[1]), (dy, max[1] - a[1])] {
+            if !visible {
+                break;
+            }
+            if p == 0.0 {
+                if q < 0.0 {
+                    visible = false;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+            }
+        }
+        if !visible || t0 > t1 {
+            if current.len() >= 2 {
+                parts.push((std::mem::take(&mut current), current_start));
+            }
+            current.clear();
+            travelled += seg;
+            continue;
+        }
+        let p0 = [a[0] + dx * t0, a[1] + dy * t0];
+        let p1 = [a[0] + dx * t1, a[1] + dy * t1];
+        if current.is_empty() {
+            current.push(p0);
+            current_start = travelled + seg * t0;
+        }
+        current.push(p1);
+        if t1 < 1.0 {
+            parts.push((std::mem::take(&mut current), current_start));
+        }
+        travelled += seg;
+    }
+    if current.len() >= 2 {
+        parts.push((current, current_start));
+    }
+    parts
+}
+
 /// Chaikin corner cutting: a schematic two- or three-point arrow becomes a gentle curve with the same
 /// ends.
 pub fn smooth(points: &[Px], iterations: usize) -> Vec<Px> {

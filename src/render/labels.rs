@@ -250,7 +250,8 @@ impl Placer<'_> {
                     } else {
                         smooth_for_label(&offset_line(&centre, ts.offset[1]), ts.size)
                     };
-                    let total = geometry::length(&path_pts);
+                    let measured = Measured::new(&path_pts);
+                    let total = measured.total();
                     if total < width + ts.size {
                         continue;
                     }
@@ -261,12 +262,12 @@ impl Placer<'_> {
                             continue;
                         }
                         // Read left to right: the other orientation handles the other case.
-                        let (p0, _) = point_at(&path_pts, start);
-                        let (p1, _) = point_at(&path_pts, end);
+                        let (p0, _) = measured.at(start);
+                        let (p1, _) = measured.at(end);
                         if p1[0] < p0[0] {
                             continue;
                         }
-                        if let Some(found) = self.glyphs_along(ts, &line, &path_pts, start, ascent, descent, avoid_soft)
+                        if let Some(found) = self.glyphs_along(ts, &line, &measured, start, ascent, descent, avoid_soft)
                         {
                             return Some(found);
                         }
@@ -282,7 +283,7 @@ impl Placer<'_> {
         &self,
         ts: &TextStyle,
         line: &super::text::ShapedLine,
-        path_pts: &[Px],
+        path_pts: &Measured<'_>,
         start: f64,
         ascent: f64,
         descent: f64,
@@ -294,7 +295,7 @@ impl Placer<'_> {
         let mut turned = 0.0;
         for g in &line.glyphs {
             let mid = start + f64::from(g.x) + f64::from(g.advance) / 2.0;
-            let (c, angle) = point_at(path_pts, mid);
+            let (c, angle) = path_pts.at(mid);
             if let Some(pa) = prev_angle {
                 let mut d = (angle - pa).abs();
                 if d > std::f64::consts::PI {
@@ -354,7 +355,8 @@ fn smooth_for_label(pts: &[Px], size: f64) -> Vec<Px> {
         return pts.to_vec();
     }
     let n = (total / step).floor() as usize;
-    let samples: Vec<Px> = (0..=n).map(|i| point_at(pts, i as f64 * step).0).collect();
+    let measured = Measured::new(pts);
+    let samples: Vec<Px> = (0..=n).map(|i| measured.at(i as f64 * step).0).collect();
     let k = ((size * 1.5) / step).round().max(1.0) as usize;
     (0..samples.len())
         .map(|i| {
@@ -364,6 +366,57 @@ fn smooth_for_label(pts: &[Px], size: f64) -> Vec<Px> {
             [sx / m, sy / m]
         })
         .collect()
+}
+
+/// A polyline with the distance from its start to each vertex: the point at a distance in O(log n), where
+/// [`point_at`] walks from the start (labels along a river over a whole tile level sample it thousands of
+/// times).
+struct Measured<'a> {
+    pts: &'a [Px],
+    /// `cum[i]`: length of the line up to vertex `i`.
+    cum: Vec<f64>,
+}
+
+impl<'a> Measured<'a> {
+    fn new(pts: &'a [Px]) -> Measured<'a> {
+        let mut cum = Vec::with_capacity(pts.len());
+        let mut acc = 0.0;
+        cum.push(0.0);
+        for w in pts.windows(2) {
+            acc += (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            cum.push(acc);
+        }
+        Measured { pts, cum }
+    }
+
+    fn total(&self) -> f64 {
+        self.cum.last().copied().unwrap_or(0.0)
+    }
+
+    /// As [`point_at`]: the point at distance `d` and the direction of its (non-degenerate) segment.
+    fn at(&self, d: f64) -> (Px, f64) {
+        let d = d.max(0.0);
+        let pts = self.pts;
+        // The first vertex at or beyond `d`; its segment (from the vertex before) has a positive length.
+        let j = self.cum.partition_point(|c| *c < d);
+        let seg = if j == 0 {
+            // d = 0: the first segment with a length, from its start.
+            (0..pts.len().saturating_sub(1)).find(|&i| self.cum[i + 1] > self.cum[i])
+        } else if j < self.cum.len() {
+            Some(j - 1)
+        } else {
+            None
+        };
+        match seg {
+            Some(i) => {
+                let (a, b) = (pts[i], pts[i + 1]);
+                let len = self.cum[i + 1] - self.cum[i];
+                let t = ((d - self.cum[i]) / len).clamp(0.0, 1.0);
+                ([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t], (b[1] - a[1]).atan2(b[0] - a[0]))
+            }
+            None => point_at(pts, f64::INFINITY),
+        }
+    }
 }
 
 /// The point at distance `d` along a polyline, and the direction there (radians, screen space).

@@ -1,0 +1,426 @@
+//! XYZ raster tiles, MBTiles and the web viewer: the map of the sheets, cut into a pyramid that web maps and
+//! QGIS read.
+//!
+//! One renderer: a tile is a [`View`](crate::render::View) of the same [`Scene`] the sheets draw, at the
+//! style zoom of its tile zoom (MapLibre's convention: 256-px tile zoom − 1). Labels are placed once per
+//! zoom level over the level's whole extent ([`labels`]), so they are never cut or duplicated at tile edges.
+//! Lines are drawn "seamless" (dash phase and arrow shapes computed on the whole line), so they continue
+//! across tile edges too.
+//!
+//! Layers: the tiles carry the basemap, places and everything undated; the dated layers (the sources that
+//! `maps.toml` gives date windows: events, fronts, areas) are left to the viewer, which draws them above
+//! the tiles with a date slider — a raster cannot be filtered by date. `--all-layers` bakes them in too,
+//! at the theatre sheet's dates.
+//!
+//! Per file: [`tile`] (tile maths), [`plan`] (which tiles), [`labels`] (placement per level), [`raster`]
+//! (one tile → PNG), [`store`] (the XYZ directory), [`mbtiles`] (the SQLite file), [`pmtiles`] (the
+//! single-file archive for static hosting).
+
+pub mod error;
+pub mod labels;
+pub mod mbtiles;
+pub mod plan;
+pub mod pmtiles;
+pub mod raster;
+pub mod store;
+pub mod tile;
+
+pub use error::TilesError;
+pub use plan::{Plan, ZoomRange};
+pub use tile::{TileId, TileRange};
+
+use crate::render::scene::{DateWindow, Scene, Selection};
+use crate::render::sheets::{DateSpec, SheetsFile};
+use crate::render::style::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use raster::{TileImage, TileRenderer};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What `frontmap tiles` (and the tile step of `build`) renders, from where, to where.
+#[derive(Debug, Clone)]
+pub struct TilesConfig {
+    /// The styles directory (`maps.toml`, and the style it names).
+    pub styles: PathBuf,
+    /// A style file to use instead of the one `maps.toml` names.
+    pub style: Option<PathBuf>,
+    /// Relative style paths resolve against this directory (the repository root).
+    pub base: PathBuf,
+    /// Output directory: tiles go to `OUT/tiles/` (`OUT/tiles@2x/` at scale 2), `OUT/tiles.mbtiles`, and
+    /// the viewer to `OUT/index.html`.
+    pub out: PathBuf,
+    /// Only these zooms (of the default plan, or of `bbox`).
+    pub zoom: Option<ZoomRange>,
+    /// One box (west, south, east, north in degrees) at every zoom instead of the default plan.
+    pub bbox: Option<[f64; 4]>,
+    /// Device pixel ratio: 1 (256-px tiles) or 2 (512-px tiles, "@2x").
+    pub scale: f64,
+    /// Replace a style source's file.
+    pub source_overrides: BTreeMap<String, PathBuf>,
+    /// Rewrite relative style paths starting with a prefix (`out/` → the build's output directory).
+    pub path_prefixes: Vec<(String, PathBuf)>,
+    /// Draw the dated layers into the tiles too (at the theatre sheet's date windows).
+    pub all_layers: bool,
+    /// Write `tiles.mbtiles`.
+    pub mbtiles: bool,
+    /// Write `tiles.pmtiles`.
+    pub pmtiles: bool,
+    /// Write `index.html` and the vendored Leaflet (only at scale 1).
+    pub viewer: bool,
+    /// Show a progress bar on stderr (it hides itself when stderr is not a terminal).
+    pub progress: bool,
+}
+
+impl TilesConfig {
+    /// The defaults for a source tree rooted at `base`: `base/styles`, into `base/out`, the default pyramid
+    /// at 1×, with MBTiles and the viewer.
+    pub fn new(base: &Path) -> TilesConfig {
+        TilesConfig {
+            styles: base.join("styles"),
+            style: None,
+            base: base.to_path_buf(),
+            out: base.join("out"),
+            zoom: None,
+            bbox: None,
+            scale: 1.0,
+            source_overrides: BTreeMap::new(),
+            path_prefixes: Vec::new(),
+            all_layers: false,
+            mbtiles: true,
+            pmtiles: true,
+            viewer: true,
+            progress: false,
+        }
+    }
+
+    /// `tiles`, or `tiles@2x` at scale 2: the directory and MBTiles stem.
+    pub fn stem(&self) -> String {
+        if (self.scale - 1.0).abs() < 1e-9 { "tiles".into() } else { format!("tiles@{}x", self.scale.round() as u32) }
+    }
+
+    /// The XYZ directory.
+    pub fn tile_dir(&self) -> PathBuf {
+        self.out.join(self.stem())
+    }
+
+    /// The MBTiles file.
+    pub fn mbtiles_path(&self) -> PathBuf {
+        self.out.join(format!("{}.mbtiles", self.stem()))
+    }
+
+    /// The PMTiles file.
+    pub fn pmtiles_path(&self) -> PathBuf {
+        self.out.join(format!("{}.pmtiles", self.stem()))
+    }
+}
+
+/// What a tiles run did.
+#[derive(Debug, Clone, Default)]
+pub struct TilesSummary {
+    /// Tiles in the plan, per zoom.
+    pub planned: BTreeMap<u8, usize>,
+    /// Tiles with something drawn (files in the directory, rows in MBTiles).
+    pub tiles: usize,
+    /// Background-only tiles, not written.
+    pub background: usize,
+    pub tiles_written: usize,
+    pub tiles_unchanged: usize,
+    /// Stale tiles removed from the directory (no longer in the plan, or now background-only).
+    pub tiles_removed: usize,
+    /// Labels placed, over all levels.
+    pub labels: usize,
+    pub mbtiles: Option<mbtiles::MbtilesSummary>,
+    pub pmtiles: Option<pmtiles::PmtilesSummary>,
+    /// Files other than tiles (MBTiles, PMTiles, index.html, vendored Leaflet) written / unchanged.
+    pub files_written: Vec<PathBuf>,
+    pub files_unchanged: usize,
+    /// Time to load the scene and place the labels of every level (part of `render_seconds`).
+    pub label_seconds: f64,
+    /// Rendering time (loading, labels, tiles, directory), without MBTiles and viewer.
+    pub render_seconds: f64,
+    pub seconds: f64,
+    pub warnings: Vec<String>,
+}
+
+impl TilesSummary {
+    /// Tiles in the plan.
+    pub fn planned_total(&self) -> usize {
+        self.planned.values().sum()
+    }
+
+    /// The one-line summary of the CLI.
+    pub fn line(&self) -> String {
+        let planned = self.planned_total();
+        let rate = if self.render_seconds > 0.0 { planned as f64 / self.render_seconds } else { 0.0 };
+        let zooms = match (self.planned.keys().next(), self.planned.keys().last()) {
+            (Some(a), Some(b)) => format!("z{a}–z{b}"),
+            _ => "no zoom".into(),
+        };
+        let mut s = format!(
+            "{planned} tiles ({zooms}) in {:.2} s ({rate:.0} tiles/s; {:.2} s loading and placing labels): {} drawn ({} written, {} unchanged), {} background-only skipped, {} stale removed",
+            self.render_seconds,
+            self.label_seconds,
+            self.tiles,
+            self.tiles_written,
+            self.tiles_unchanged,
+            self.background,
+            self.tiles_removed
+        );
+        if let Some(m) = &self.mbtiles {
+            s.push_str(&format!(
+                "; {} {:.1} MB, {} distinct images{}",
+                m.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                m.bytes as f64 / 1e6,
+                m.images,
+                if m.written { "" } else { " (unchanged)" }
+            ));
+        }
+        if let Some(p) = &self.pmtiles {
+            s.push_str(&format!(
+                "; {} {:.1} MB{}",
+                p.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                p.bytes as f64 / 1e6,
+                if p.written { "" } else { " (unchanged)" }
+            ));
+        }
+        s
+    }
+}
+
+fn rewrite(prefixes: &[(String, PathBuf)], rel: &str) -> Option<PathBuf> {
+    prefixes.iter().find_map(|(prefix, dir)| rel.strip_prefix(prefix.as_str()).map(|rest| dir.join(rest)))
+}
+
+/// Everything a run needs before drawing: the scene, sheets, plan, selection, attribution.
+pub struct Prepared {
+    pub scene: Scene,
+    pub sheets: SheetsFile,
+    pub plan: Plan,
+    pub sel: Selection,
+    /// The dated sources, drawn by the viewer rather than the tiles (unless `all_layers`).
+    pub overlay: BTreeSet<String>,
+    pub attribution: String,
+}
+
+/// Load the style, layers and sheets, and plan the pyramid.
+pub fn prepare(cfg: &TilesConfig) -> Result<Prepared, TilesError> {
+    if !(cfg.scale.is_finite() && (1.0..=4.0).contains(&cfg.scale) && cfg.scale.fract() == 0.0) {
+        return Err(TilesError::Plan(format!("scale {} must be 1, 2, 3 or 4", cfg.scale)));
+    }
+    let sheets = SheetsFile::load(&cfg.styles.join("maps.toml"))?;
+    let style_path = cfg.style.clone().unwrap_or_else(|| cfg.styles.join(&sheets.defaults.style));
+    let style = Style::load(&style_path)?;
+    let mut overrides = cfg.source_overrides.clone();
+    for (id, def) in &style.sources {
+        if let Some(p) = rewrite(&cfg.path_prefixes, &def.data) {
+            overrides.entry(id.clone()).or_insert(p);
+        }
+    }
+    let scene = Scene::load(style, &cfg.base, &overrides, None)?;
+    // Dated sources: those any sheet or panel gives a date window.
+    let overlay: BTreeSet<String> = sheets
+        .sheets
+        .iter()
+        .flat_map(|s| s.dates.keys().chain(s.panel.iter().flat_map(|p| p.dates.keys())))
+        .filter(|k| scene.style.sources.contains_key(*k))
+        .cloned()
+        .collect();
+    let default_plan = Plan::default_for(&sheets)?;
+    let plan = match (cfg.bbox, cfg.zoom) {
+        (Some(b), z) => Plan::uniform(b, z.unwrap_or(ZoomRange { min: 0, max: plan::DETAIL_MAX_ZOOM })),
+        (None, Some(z)) => default_plan.restrict(z),
+        (None, None) => default_plan.clone(),
+    };
+    if plan.regions.is_empty() {
+        return Err(TilesError::Plan("no tiles: the zoom range misses every region of the plan".into()));
+    }
+    // The theatre (the default plan's first region) lends its date windows to `all_layers`.
+    let theatre = default_plan.regions.first().and_then(|r| sheets.sheet(&r.name));
+    let sel = if cfg.all_layers {
+        let dates = theatre
+            .map(|t| {
+                t.dates
+                    .iter()
+                    .map(|(k, v)| {
+                        let w = match v {
+                            DateSpec::Day(d) => DateWindow::day(d),
+                            DateSpec::Range([a, b]) => DateWindow { from: a.clone(), to: b.clone() },
+                        };
+                        (k.clone(), w)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Selection { only: None, hide: Vec::new(), dates }
+    } else {
+        let hide = scene
+            .style
+            .layers
+            .iter()
+            .filter(|l| l.source.as_ref().is_some_and(|s| overlay.contains(s)))
+            .map(|l| l.id.clone())
+            .collect();
+        Selection { only: None, hide, dates: BTreeMap::new() }
+    };
+    let corpus =
+        sheets.defaults.corpus.as_deref().map(|c| rewrite(&cfg.path_prefixes, c).unwrap_or_else(|| cfg.base.join(c)));
+    let attribution = crate::render::attribution(&sheets.defaults.attribution, corpus.as_deref());
+    Ok(Prepared { scene, sheets, plan, sel, overlay, attribution })
+}
+
+fn progress_bar(cfg: &TilesConfig, len: usize) -> ProgressBar {
+    if !cfg.progress {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:32}] {pos}/{len} tiles, {per_sec}, {eta} left")
+        .map(|s| s.progress_chars("=> "))
+    {
+        pb.set_style(style);
+    }
+    pb.set_prefix("tiles");
+    pb
+}
+
+/// Render the pyramid into `cfg.out`: the XYZ directory, MBTiles and the viewer.
+pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
+    let started = Instant::now();
+    let prep = prepare(cfg)?;
+    let levels = prep.plan.levels()?;
+    let mut summary = TilesSummary { warnings: prep.scene.warnings.clone(), ..Default::default() };
+    for l in &levels {
+        summary.planned.insert(l.z, l.tiles.len());
+    }
+    // Labels: one placement per level over its whole extent, levels in parallel. They avoid the dots the
+    // viewer draws over the tiles (every date: the slider's last day shows them all).
+    let avoid = Selection { hide: Vec::new(), ..prep.sel.clone() };
+    let placements: HashMap<u8, crate::render::labels::Placement> =
+        levels.par_iter().map(|l| (l.z, labels::place_level(&prep.scene, l, &prep.sel, &avoid, cfg.scale))).collect();
+    summary.labels = placements.values().map(|p| p.labels.len()).sum();
+    summary.label_seconds = started.elapsed().as_secs_f64();
+    let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
+    let dir = store::TileDir::new(&cfg.tile_dir(), "");
+    let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
+    dir.create_dirs(&all)?;
+    let bar = progress_bar(cfg, all.len());
+    let results: Vec<(TileId, TileImage, Option<store::Stored>)> = all
+        .par_iter()
+        .map(|t| {
+            let img = renderer.render(t)?;
+            let stored = match &img {
+                TileImage::Png(bytes) | TileImage::Flat(_, bytes) => Some(dir.put(t, bytes)?),
+                TileImage::Background => None,
+            };
+            bar.inc(1);
+            Ok((*t, img, stored))
+        })
+        .collect::<Result<_, TilesError>>()?;
+    bar.finish_and_clear();
+    let mut drawn: Vec<(TileId, Arc<Vec<u8>>)> = Vec::with_capacity(results.len());
+    for (t, img, stored) in results {
+        match img.bytes() {
+            Some(bytes) => {
+                match stored {
+                    Some(store::Stored::Written) => summary.tiles_written += 1,
+                    _ => summary.tiles_unchanged += 1,
+                }
+                drawn.push((t, bytes.clone()));
+            }
+            None => summary.background += 1,
+        }
+    }
+    summary.tiles = drawn.len();
+    let keep: BTreeSet<TileId> = drawn.iter().map(|(t, _)| *t).collect();
+    summary.tiles_removed = dir.prune(&keep)?;
+    summary.render_seconds = started.elapsed().as_secs_f64();
+    if cfg.mbtiles || cfg.pmtiles {
+        let meta = metadata(&prep, cfg)?;
+        if cfg.mbtiles {
+            summary.mbtiles = Some(mbtiles::write(&cfg.mbtiles_path(), &meta, &drawn)?);
+        }
+        // A PMTiles directory cannot be empty: no archive (and no stale one) when every tile is background.
+        if cfg.pmtiles && !drawn.is_empty() {
+            summary.pmtiles = Some(pmtiles::write(&cfg.pmtiles_path(), &meta, &drawn)?);
+        } else if cfg.pmtiles {
+            match std::fs::remove_file(cfg.pmtiles_path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(TilesError::Write { path: cfg.pmtiles_path(), source: e });
+                }
+                _ => {}
+            }
+        }
+        for (written, path) in [
+            summary.mbtiles.as_ref().map(|m| (m.written, m.path.clone())),
+            summary.pmtiles.as_ref().map(|p| (p.written, p.path.clone())),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if written {
+                summary.files_written.push(path);
+            } else {
+                summary.files_unchanged += 1;
+            }
+        }
+    }
+    if cfg.viewer && (cfg.scale - 1.0).abs() < 1e-9 {
+        let url = format!("{}/{{z}}/{{x}}/{{y}}.png", cfg.stem());
+        let input = crate::viewer::ViewerInput {
+            scene: &prep.scene,
+            plan: &prep.plan,
+            attribution: &prep.attribution,
+            overlay_sources: &prep.overlay,
+            tile_url: &url,
+        };
+        let v = crate::viewer::write_viewer(&cfg.out, &input)?;
+        summary.files_written.extend(v.files_written);
+        summary.files_unchanged += v.files_unchanged;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The MBTiles metadata of a run: the plan's bounds and zooms, a centre on the deepest regions.
+pub fn metadata(prep: &Prepared, cfg: &TilesConfig) -> Result<mbtiles::Metadata, TilesError> {
+    let span = prep.plan.zoom_span().ok_or_else(|| TilesError::Plan("empty plan".into()))?;
+    let bounds = prep.plan.bounds_lonlat().ok_or_else(|| TilesError::Plan("empty plan".into()))?;
+    let deepest = prep.plan.regions.iter().filter(|r| r.zooms.max == span.max);
+    let mut focus = crate::render::mercator::Bbox::empty();
+    for r in deepest {
+        focus.extend([r.bbox.min_x, r.bbox.min_y]);
+        focus.extend([r.bbox.max_x, r.bbox.max_y]);
+    }
+    let [cx, cy] = crate::render::mercator::unproject(focus.center()[0], focus.center()[1]);
+    let center_zoom = span.max.saturating_sub(3).max(span.min);
+    let name = if prep.scene.style.name.is_empty() { "frontmap".to_string() } else { prep.scene.style.name.clone() };
+    Ok(mbtiles::Metadata {
+        name,
+        description: format!(
+            "Raster tiles rendered by frontmap from {} ({}{}); {}",
+            prep.scene.style.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            prep.plan
+                .regions
+                .iter()
+                .map(|r| format!("{} z{}–z{}", r.name, r.zooms.min, r.zooms.max))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if cfg.scale > 1.0 { format!(", {}× pixels", cfg.scale) } else { String::new() },
+            if cfg.all_layers {
+                "every layer, dated ones at the theatre sheet's dates.".to_string()
+            } else {
+                format!(
+                    "the dated layers ({}) are left to the GeoJSON files and the viewer.",
+                    prep.overlay.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            }
+        ),
+        attribution: prep.attribution.clone(),
+        bounds,
+        center: (cx, cy, center_zoom),
+        minzoom: span.min,
+        maxzoom: span.max,
+    })
+}

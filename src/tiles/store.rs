@@ -1,0 +1,133 @@
+//! The XYZ directory `tiles/{z}/{x}/{y}.png`: write what changed, leave identical tiles alone, remove
+//! tiles the plan no longer makes.
+//!
+//! Each tile is written to a temporary sibling and renamed over its name, so a reader (a tile server, the
+//! viewer) sees the old tile or the new one, never half a PNG. Unlike [`crate::atomic::write`] this does not
+//! `fsync` each file: thousands of syncs would dominate the pyramid's time, and tiles are a cache that
+//! `build` recreates, so losing the last ones to a power cut costs a rebuild, not data.
+
+use super::error::TilesError;
+use super::tile::TileId;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What writing one tile did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Written,
+    Unchanged,
+}
+
+/// An XYZ tile directory.
+#[derive(Debug, Clone)]
+pub struct TileDir {
+    pub root: PathBuf,
+    /// File name suffix before `.png`: empty at 1×, `@2x` at 2×.
+    pub suffix: String,
+}
+
+impl TileDir {
+    /// The directory `root`, with tile names `{y}{suffix}.png`.
+    pub fn new(root: &Path, suffix: &str) -> TileDir {
+        TileDir { root: root.to_path_buf(), suffix: suffix.to_string() }
+    }
+
+    /// The file of a tile.
+    pub fn path(&self, t: &TileId) -> PathBuf {
+        self.root.join(t.rel_path(&self.suffix))
+    }
+
+    /// Create the `z/x` directories of these tiles up front, so writing a tile is one file and one rename
+    /// (directories left empty are removed by [`TileDir::prune`]).
+    pub fn create_dirs(&self, tiles: &[TileId]) -> Result<(), TilesError> {
+        let mut columns: Vec<(u8, u32)> = tiles.iter().map(|t| (t.z, t.x)).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        for (z, x) in columns {
+            let dir = self.root.join(z.to_string()).join(x.to_string());
+            std::fs::create_dir_all(&dir).map_err(|e| TilesError::Write { path: dir, source: e })?;
+        }
+        Ok(())
+    }
+
+    /// Write a tile unless the file already holds these bytes.
+    pub fn put(&self, t: &TileId, bytes: &[u8]) -> Result<Stored, TilesError> {
+        let path = self.path(t);
+        if let Ok(old) = std::fs::read(&path) {
+            if old == bytes {
+                return Ok(Stored::Unchanged);
+            }
+        }
+        let werr = |p: &Path, source| TilesError::Write { path: p.to_path_buf(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
+            std::fs::create_dir_all(dir).map_err(|e| werr(dir, e))?;
+        }
+        let tmp = crate::atomic::temp_path(&path);
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            drop(f);
+            std::fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(werr(&path, e));
+        }
+        Ok(Stored::Written)
+    }
+
+    /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep` and tile directories left
+    /// empty; anything else in the directory is left alone. Returns how many tiles were removed.
+    pub fn prune(&self, keep: &BTreeSet<TileId>) -> Result<usize, TilesError> {
+        let mut removed = 0;
+        let Ok(zs) = std::fs::read_dir(&self.root) else { return Ok(0) };
+        let rerr = |p: &Path, source| TilesError::Read { path: p.to_path_buf(), source };
+        for zd in sorted(zs) {
+            let Some(z) = number(&zd).and_then(|z| u8::try_from(z).ok()) else { continue };
+            if !zd.is_dir() {
+                continue;
+            }
+            for xd in sorted(std::fs::read_dir(&zd).map_err(|e| rerr(&zd, e))?) {
+                let Some(x) = number(&xd) else { continue };
+                if !xd.is_dir() {
+                    continue;
+                }
+                for f in sorted(std::fs::read_dir(&xd).map_err(|e| rerr(&xd, e))?) {
+                    let Some(name) = f.file_name().and_then(|n| n.to_str()) else { continue };
+                    let Some(stem) = name.strip_suffix(".png").and_then(|n| n.strip_suffix(self.suffix.as_str()))
+                    else {
+                        continue;
+                    };
+                    // `12@2x.png` is not a 1× tile: the stem must be all digits.
+                    let Ok(y) = stem.parse::<u32>() else { continue };
+                    if !stem.bytes().all(|b| b.is_ascii_digit()) {
+                        continue;
+                    }
+                    let keep_it = TileId::new(z, x, y).is_some_and(|t| keep.contains(&t));
+                    if !keep_it {
+                        std::fs::remove_file(&f).map_err(|e| TilesError::Write { path: f.clone(), source: e })?;
+                        removed += 1;
+                    }
+                }
+                let _ = std::fs::remove_dir(&xd); // only succeeds when empty
+            }
+            let _ = std::fs::remove_dir(&zd);
+        }
+        Ok(removed)
+    }
+}
+
+fn sorted(rd: std::fs::ReadDir) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    v.sort();
+    v
+}
+
+fn number(p: &Path) -> Option<u32> {
+    let name = p.file_name()?.to_str()?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse().ok()
+}
