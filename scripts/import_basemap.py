@@ -1275,6 +1275,19 @@ Other checks:
   (170063, "Alep"), Baghdad (98182, "Bagdad"), Tehran (112931, "Téhéran"), Moscow (524901,
   "Moscou"), Washington (4140963), Paris (2988507).
 
+## The curated layer (not written by this script)
+
+`places.geojson` and `aliases.tsv` are edited by hand and read after the extracts, overriding them by id
+(or by `geonames_id`, which merges a curated entry with the GeoNames row it names). They hold what no
+dataset has: the quarters of al-Qaïm (Gaza, Saada, Husseiba, al-Karabla), the al-Qaïm border crossing,
+the Deir ez-Zor airport, regions (middle Euphrates valley, Nineveh plains, Kurdistan region, Badia),
+dams and air bases of the war, towns missing from cities500 (Bartella, Bashiqa, Hammam al-Alil,
+al-Hasakah…), and the French press spellings of GeoNames towns (Boukamal, Raqa, Mossoul, Jarablous,
+Qamichli…). Every curated feature says in its `how` property how its coordinate was established
+(a GeoNames id, a Wikipedia infobox coordinate, or a derivation from the other data, e.g. "the point of
+the WDB-II Euphrates 12 km from the Natural Earth border"). `frontmap gazetteer check` warns about a
+curated place without `how`.
+
 ## Known gaps
 
 - The Golan Heights are in no country polygon of NE's German edition; the admin-1 layer puts them
