@@ -4,9 +4,14 @@ use crate::error::Error;
 use crate::events::EventCoder;
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::{GeoParser, Parsed};
+use crate::incremental::manifest::{Manifest, OutputEntry};
+use crate::incremental::{self, State};
 use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Where the build reads and writes.
 #[derive(Debug, Clone)]
@@ -16,10 +21,12 @@ pub struct BuildConfig {
     pub styles: PathBuf,
     pub out: PathBuf,
     pub date: Option<DateRange>,
+    /// Ignore what the previous build recorded and redo everything.
+    pub force: bool,
 }
 
 /// What a build did, for the one-line summary.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct BuildSummary {
     pub articles: usize,
     pub mentions: usize,
@@ -46,7 +53,7 @@ pub struct BuildSummary {
 }
 
 /// What an incremental build redid: features that differ in the layers, sheets and tiles re-rendered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rebuilt {
     pub articles_parsed: usize,
     pub events: usize,
@@ -171,34 +178,149 @@ fn write(out: &Path, name: &str, bytes: &[u8], summary: &mut BuildSummary) -> Re
     Ok(())
 }
 
+/// Write a layer and count its features that differ from the previous version (by id).
+fn write_layer(out: &Path, name: &str, text: &str, summary: &mut BuildSummary) -> Result<usize, Error> {
+    let old = std::fs::read_to_string(out.join(name)).unwrap_or_default();
+    let changed = if old == text { 0 } else { incremental::diff::diff_layers(&old, text).count() };
+    write(out, name, text.as_bytes(), summary)?;
+    Ok(changed)
+}
+
+/// Stage timings on stderr when `FRONTMAP_TIMING` is set (for `bench/incremental.sh`).
+struct Timer {
+    on: bool,
+    last: Instant,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer { on: std::env::var_os("FRONTMAP_TIMING").is_some(), last: Instant::now() }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.on {
+            eprintln!("timing: {stage:<10} {:>7.1} ms", self.last.elapsed().as_secs_f64() * 1000.0);
+        }
+        self.last = Instant::now();
+    }
+}
+
 /// Run the whole build.
 pub fn build(cfg: &BuildConfig) -> Result<BuildSummary, Error> {
     build_in(cfg, &mut Session::default())
 }
 
+/// The key of an article's parse: its decoded text and what is known about it from outside.
+fn text_key(a: &Article) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(a.text.as_bytes());
+    h.update(format!("{:?}", a.meta).as_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// "article 005.txt added", "style default.json changed": the input files that differ, in words.
+fn describe_inputs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<String> {
+    if old.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for k in keys {
+        let what = match (old.get(k), new.get(k)) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            (Some(a), Some(b)) if a != b => "changed",
+            _ => continue,
+        };
+        let (group, rest) = k.split_once('/').unwrap_or(("", k));
+        let noun = match group {
+            "articles" if rest.ends_with(".txt") => "article",
+            "styles" => "style",
+            "gazetteer" => "gazetteer file",
+            _ => "input",
+        };
+        lines.push(format!("{noun} {rest} {what}"));
+    }
+    lines
+}
+
 /// Run the build within a session (what the previous builds of this process loaded).
+///
+/// Incremental (issue 7): inputs are hashed through a stat cache; when neither they nor the binary
+/// changed and every output is in place, nothing is read or written. Otherwise articles whose parse
+/// still holds under the current gazetteer are not parsed again, and files are rewritten only when
+/// their bytes change. `out/manifest.json` records inputs and outputs; `out/.cache/` the rest.
 pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary, Error> {
-    let _ = &session.gazetteer;
-    let gazetteer = Gazetteer::open(&cfg.gazetteer)?;
+    let started = Instant::now();
+    let mut timer = Timer::new();
+    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::Write { path: cfg.out.clone(), source: e })?;
+    incremental::remove_stale_temps(&cfg.out);
+    let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };
+    let binary = crate::identity::binary();
+    let config = format!("{:?}|{:?}|{:?}|{:?}", cfg.articles, cfg.gazetteer, cfg.styles, cfg.date);
+    let mut inputs = BTreeMap::new();
+    state.hash_tree("articles", &cfg.articles, &mut inputs)?;
+    state.hash_tree("gazetteer", &cfg.gazetteer, &mut inputs)?;
+    state.hash_tree("styles", &cfg.styles, &mut inputs)?;
+    if state.binary == binary && state.config == config && state.inputs == inputs && state.outputs_intact(&cfg.out) {
+        if let Ok(mut s) = postcard::from_bytes::<BuildSummary>(&state.summary) {
+            s.files_unchanged = state.outputs.len();
+            s.files_written.clear();
+            s.changes.clear();
+            s.rebuilt = Rebuilt::default();
+            s.tiles_unchanged = s.tiles;
+            s.elapsed = started.elapsed();
+            return Ok(s);
+        }
+    }
+    // Everything that can be checked before writing is: a bad style must not leave new layers beside old maps.
+    crate::render::check_styles(&cfg.styles)?;
+    timer.lap("inputs");
+    let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
+    let (gazetteer, gazetteer_key) = open_gazetteer(&cfg.gazetteer, session)?;
+    timer.lap("gazetteer");
     let articles = read_articles(&cfg.articles, cfg.date)?;
     let parser = GeoParser::new(&gazetteer);
-    let parsed = geoparse_all(&parser, &articles);
-    let mut summary = BuildSummary { articles: articles.len(), ..Default::default() };
+    let children = incremental::parse_cache::feature_children(&gazetteer);
+    if state.binary != binary {
+        state.parses = Default::default();
+    }
+    let keys: Vec<String> = articles.iter().map(text_key).collect();
+    let cache = &state.parses;
+    let results: Vec<(Parsed, bool)> = articles
+        .par_iter()
+        .zip(&keys)
+        .map(|(a, key)| {
+            let spotted = parser.spot_keys(a);
+            match cache.get(&gazetteer, &children, &a.id, key, &spotted) {
+                Some(p) => (p, false),
+                None => (parser.parse(a), true),
+            }
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for ((a, key), (p, fresh)) in articles.iter().zip(&keys).zip(results) {
+        if fresh {
+            summary.rebuilt.articles_parsed += 1;
+            state.parses.put(&gazetteer, &children, &a.id, key, &p);
+        }
+        parsed.push(p);
+    }
+    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
+    state.parses.retain(&ids);
+    timer.lap("geoparse");
+    summary.articles = articles.len();
     let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
         articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
     summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
     let places = crate::output::places::places_geojson(&pairs, &gazetteer);
     summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
-    write(&cfg.out, "places.geojson", places.as_bytes(), &mut summary)?;
+    summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, &mut summary)?;
     let coded = EventCoder::default().code(&gazetteer, &articles, &parsed);
     summary.events = coded.events.len();
     summary.warnings.extend(coded.warnings);
-    write(
-        &cfg.out,
-        "events.geojson",
-        crate::output::events::events_geojson(&coded.events, &gazetteer).as_bytes(),
-        &mut summary,
-    )?;
+    let events = crate::output::events::events_geojson(&coded.events, &gazetteer);
+    summary.rebuilt.events = write_layer(&cfg.out, "events.geojson", &events, &mut summary)?;
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), &mut summary)?;
     // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
     let projection = crate::project::project(&gazetteer, &articles, &parsed, &coded.events);
@@ -206,11 +328,14 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     (summary.axes, summary.areas, summary.claims) =
         (projection.axes.len(), projection.areas.len(), projection.claims.len());
     use crate::output::project as op;
-    write(&cfg.out, "fronts.geojson", op::fronts_geojson(&projection.axes).as_bytes(), &mut summary)?;
-    write(&cfg.out, "areas.geojson", op::areas_geojson(&projection.areas).as_bytes(), &mut summary)?;
+    summary.rebuilt.fronts =
+        write_layer(&cfg.out, "fronts.geojson", &op::fronts_geojson(&projection.axes), &mut summary)?;
+    summary.rebuilt.areas =
+        write_layer(&cfg.out, "areas.geojson", &op::areas_geojson(&projection.areas), &mut summary)?;
     write(&cfg.out, "border.geojson", op::border_geojson(&projection.borders).as_bytes(), &mut summary)?;
     write(&cfg.out, "crossings.geojson", op::crossings_geojson(&projection.crossings).as_bytes(), &mut summary)?;
     write(&cfg.out, "claims.json", op::claims_json(&projection.claims).as_bytes(), &mut summary)?;
+    timer.lap("layers");
     // Map sheets, from the layers just written.
     let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let mut render = crate::render::RenderConfig::new(&base);
@@ -221,18 +346,86 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         ("gazetteer/".to_string(), cfg.gazetteer.clone()),
         ("articles/".to_string(), cfg.articles.clone()),
     ];
-    let maps = crate::render::render_sheets(&render)?;
-    summary.maps = maps.sheets.len();
+    let previous = (state.binary == binary).then_some(state.sheets.as_slice());
+    let (maps, sheets_state) = crate::render::render_sheets_since(&render, previous)?;
+    state.sheets = sheets_state;
+    summary.maps = maps.sheets.len() + maps.unchanged.len();
+    summary.rebuilt.sheets = maps.sheets.len();
     summary.files_written.extend(maps.files_written);
     summary.files_unchanged += maps.files_unchanged;
     summary.warnings.extend(maps.warnings);
+    timer.lap("sheets");
     // XYZ tiles, MBTiles and the web viewer (issue 6), from the same style and layers.
     let mut tiles = crate::tiles::TilesConfig::new(&base);
     (tiles.styles, tiles.out, tiles.path_prefixes) = (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes);
     tiles.progress = true;
-    let t = crate::tiles::build_tiles(&tiles)?;
+    let previous = state.tiles.get("tiles").filter(|_| state.binary == binary).map(Vec::as_slice);
+    let (t, tiles_state) = crate::tiles::build_tiles_since(&tiles, previous)?;
+    if timer.on {
+        eprintln!("timing: tiles: {}", t.line());
+    }
+    state.tiles.insert("tiles".into(), tiles_state);
     (summary.tiles, summary.tiles_unchanged) = (t.tiles, t.tiles_unchanged);
+    summary.rebuilt.tiles = t.rendered;
     summary.files_written.extend(t.files_written);
     summary.files_unchanged += t.files_unchanged;
+    timer.lap("tiles");
+    // The manifest, then the state: last, so an interrupted build is redone.
+    let manifest = output_manifest(&cfg.out, &inputs)?;
+    write(&cfg.out, "manifest.json", manifest.to_json().as_bytes(), &mut summary)?;
+    summary.elapsed = started.elapsed();
+    state.binary = binary;
+    state.config = config;
+    state.gazetteer_key = gazetteer_key;
+    state.inputs = inputs;
+    state.record_outputs(&cfg.out);
+    state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
+    state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
+    timer.lap("manifest");
     Ok(summary)
+}
+
+/// The gazetteer, from the session when its content is unchanged.
+fn open_gazetteer(dir: &Path, session: &mut Session) -> Result<(Arc<Gazetteer>, String), Error> {
+    let key = crate::gazetteer::cache::content_key(dir)?;
+    if let Some((k, g)) = &session.gazetteer {
+        if *k == key {
+            return Ok((g.clone(), key));
+        }
+    }
+    let (g, key) = Gazetteer::open_keyed(dir)?;
+    let g = Arc::new(g);
+    session.gazetteer = Some((key.clone(), g.clone()));
+    Ok((g, key))
+}
+
+/// The committed manifest: every input, and every committed output with its hash and input groups
+/// (tiles, MBTiles and PMTiles are rebuilt, not committed, so not listed).
+fn output_manifest(out: &Path, inputs: &BTreeMap<String, String>) -> Result<Manifest, Error> {
+    let mut m = Manifest { tool: crate::identity::tool(), inputs: inputs.clone(), outputs: BTreeMap::new() };
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|e| Error::Write { path: d.clone(), source: e })?;
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let p = entry.path();
+            let rel = p.strip_prefix(out).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            if name.starts_with('.') || rel == "manifest.json" || rel.starts_with("tiles") {
+                continue;
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+                continue;
+            }
+            let bytes = std::fs::read(&p).map_err(|e| Error::Write { path: p.clone(), source: e })?;
+            m.outputs.insert(
+                rel.clone(),
+                OutputEntry {
+                    hash: incremental::manifest::hash_bytes(&bytes),
+                    inputs: incremental::output_inputs(&rel),
+                },
+            );
+        }
+    }
+    Ok(m)
 }

@@ -16,6 +16,8 @@ pub enum Error {
     Render(#[from] crate::render::RenderError),
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Input(#[from] crate::incremental::manifest::ManifestError),
     #[error("{0}")]
     Usage(String),
 }

@@ -10,6 +10,8 @@ pub mod events;
 pub mod gazetteer;
 pub mod geodesy;
 pub mod geoparse;
+pub mod identity;
+pub mod incremental;
 pub mod output;
 pub mod project;
 pub mod render;

@@ -48,6 +48,10 @@ enum Command {
         /// Publication date for every article (YYYY-MM-DD, YYYY-MM or YYYY), overriding corpus.toml.
         #[arg(long, value_parser = parse_date)]
         date: Option<DateRange>,
+        /// Redo everything, ignoring what the previous build recorded in OUT/.cache (files whose bytes do
+        /// not change are still left untouched).
+        #[arg(long)]
+        force: bool,
     },
     /// Print every place mention of the given articles as JSON Lines.
     ///
@@ -222,16 +226,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build { articles, gazetteer, styles, out, date } => {
+        Command::Build { articles, gazetteer, styles, out, date, force } => {
             let cfg = BuildConfig {
                 articles: default_dir(articles, "articles"),
                 gazetteer: default_dir(gazetteer, "gazetteer"),
                 styles: default_dir(styles, "styles"),
                 out,
                 date,
+                force,
             };
             let summary = build::build(&cfg)?;
+            for c in &summary.changes {
+                println!("{c}");
+            }
             println!("{}", summary.line());
+            println!("{}", summary.rebuilt_line());
         }
         Command::Mentions { files, gazetteer } => {
             let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;

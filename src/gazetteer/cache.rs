@@ -49,27 +49,12 @@ pub fn gazetteer_files(dir: &Path) -> Result<Vec<PathBuf>, GazetteerError> {
     Ok(out)
 }
 
-/// The identity of the running binary: its size and modification time (a rebuilt frontmap gets new
-/// snapshots).
-fn binary_identity() -> String {
-    std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{t}", m.len())
-        })
-        .unwrap_or_default()
-}
-
 /// The content key of a gazetteer directory.
 pub fn content_key(dir: &Path) -> Result<String, GazetteerError> {
     let mut h = blake3::Hasher::new();
     h.update(
-        format!("frontmap {} snapshot {SNAPSHOT_FORMAT} {}\n", env!("CARGO_PKG_VERSION"), binary_identity()).as_bytes(),
+        format!("frontmap {} snapshot {SNAPSHOT_FORMAT} {}\n", env!("CARGO_PKG_VERSION"), crate::identity::binary())
+            .as_bytes(),
     );
     h.update(include_str!("../../lexicon/common-words.txt").as_bytes());
     for f in gazetteer_files(dir)? {
@@ -98,22 +83,34 @@ pub fn cache_dir() -> Option<PathBuf> {
 impl Gazetteer {
     /// Load a gazetteer directory, from its snapshot when one matches its current content.
     pub fn open(dir: &Path) -> Result<Gazetteer, GazetteerError> {
-        let Some(cache) = cache_dir() else { return Gazetteer::load_dir(dir) };
+        Gazetteer::open_keyed(dir).map(|(g, _)| g)
+    }
+
+    /// [`Gazetteer::open`], also returning the content key (which [`Gazetteer::from_key`] can reopen
+    /// later, while its snapshot is kept, to tell what an edit changed).
+    pub fn open_keyed(dir: &Path) -> Result<(Gazetteer, String), GazetteerError> {
         let key = content_key(dir)?;
-        let path = cache.join(format!("gazetteer-{}.bin", &key[..32]));
-        if let Ok(bytes) = std::fs::read(&path) {
-            if let Some(g) = postcard::from_bytes::<Snapshot>(&bytes).ok().and_then(Gazetteer::from_snapshot) {
-                return Ok(g);
-            }
+        if let Some(g) = Gazetteer::from_key(&key) {
+            return Ok((g, key));
         }
         let g = Gazetteer::load_dir(dir)?;
-        if let Ok(bytes) = postcard::to_stdvec(&g.to_snapshot()) {
-            // A cache that cannot be written is only a slower next run.
-            if crate::atomic::write(&path, &bytes).is_ok() {
-                prune(&cache, &path);
+        if let Some(cache) = cache_dir() {
+            let path = cache.join(format!("gazetteer-{}.bin", &key[..32]));
+            if let Ok(bytes) = postcard::to_stdvec(&g.to_snapshot()) {
+                // A cache that cannot be written is only a slower next run.
+                if crate::atomic::write(&path, &bytes).is_ok() {
+                    prune(&cache, &path);
+                }
             }
         }
-        Ok(g)
+        Ok((g, key))
+    }
+
+    /// The gazetteer snapshotted under a content key, if the snapshot is still kept and readable.
+    pub fn from_key(key: &str) -> Option<Gazetteer> {
+        let path = cache_dir()?.join(format!("gazetteer-{}.bin", key.get(..32)?));
+        let bytes = std::fs::read(path).ok()?;
+        postcard::from_bytes::<Snapshot>(&bytes).ok().and_then(Gazetteer::from_snapshot)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::text::fold::fold_name;
 use std::ops::Range;
 
 /// Compass directions, for "au sud-ouest de X" and the fronts of an offensive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     N,
     NE,

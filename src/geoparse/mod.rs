@@ -67,6 +67,19 @@ pub struct NonPlace {
 pub struct Parsed {
     pub mentions: Vec<Mention>,
     pub non_places: Vec<NonPlace>,
+    /// What the resolution looked at, so a later gazetteer can tell whether it would decide otherwise.
+    pub lookups: Lookups,
+}
+
+/// The parts of the gazetteer a parse depended on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    /// Folded alias keys found in the text (sorted, unique).
+    pub keys: Vec<String>,
+    /// Transliteration skeletons looked up, found or not (sorted, unique).
+    pub skeletons: Vec<String>,
+    /// Every place considered for any name (sorted, unique gazetteer indices).
+    pub candidates: Vec<usize>,
 }
 
 /// The geoparser, ready to run over many articles.
@@ -129,12 +142,28 @@ impl<'g> GeoParser<'g> {
         out
     }
 
+    /// The alias keys the gazetteer finds in an article (sorted, unique): what a cached parse is checked
+    /// against.
+    pub fn spot_keys(&self, article: &Article) -> Vec<String> {
+        let folded = fold(&article.text);
+        let mut matches: Vec<KeyMatch> = Vec::new();
+        self.gazetteer.index.find_all(&folded.text, &mut matches);
+        let mut keys: Vec<String> = matches.iter().map(|m| self.gazetteer.index.key(m.key).to_string()).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// Find and resolve the place names of an article.
     pub fn parse(&self, article: &Article) -> Parsed {
         let text = &article.text;
         let folded = fold(text);
         let mut matches: Vec<KeyMatch> = Vec::new();
         self.gazetteer.index.find_all(&folded.text, &mut matches);
+        let mut lookups = Lookups {
+            keys: matches.iter().map(|m| self.gazetteer.index.key(m.key).to_string()).collect(),
+            ..Default::default()
+        };
         let blocked = self.blockers.spans(&folded.text);
 
         // 1. Spots: matches that can be place names at all.
@@ -157,6 +186,7 @@ impl<'g> GeoParser<'g> {
             // capital compete.
             if entries.iter().all(|e| !self.gazetteer.places[e.place as usize].kind.is_settlement()) {
                 let key = crate::gazetteer::skeleton::skeleton(surface);
+                lookups.skeletons.push(key.clone());
                 if crate::gazetteer::skeleton::usable(&key, surface) {
                     for p in self.gazetteer.skeletons.get(&key) {
                         if self.gazetteer.places[p as usize].kind.is_settlement()
@@ -206,7 +236,16 @@ impl<'g> GeoParser<'g> {
         }
         let mut spots = kept;
         // 2b. Spellings no alias covers: runs of capitalised words matched by transliteration skeleton.
-        spots.extend(self.skeleton_spots(article, &folded, &spots, &blocked));
+        let (loose, tried) = self.skeleton_spots(article, &folded, &spots, &blocked);
+        spots.extend(loose);
+        lookups.skeletons.extend(tried);
+        lookups.candidates = spots.iter().flat_map(|s| s.entries.iter().map(|e| e.place as usize)).collect();
+        for v in [&mut lookups.keys, &mut lookups.skeletons] {
+            v.sort();
+            v.dedup();
+        }
+        lookups.candidates.sort_unstable();
+        lookups.candidates.dedup();
         spots.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
         // 3. Context and priors.
         for s in &mut spots {
@@ -341,7 +380,7 @@ impl<'g> GeoParser<'g> {
                 }
             }
         }
-        let mut parsed = Parsed::default();
+        let mut parsed = Parsed { lookups, ..Default::default() };
         for (si, s) in spots.iter().enumerate() {
             let Some(c) = s.chosen else { continue };
             let (mut place, _, top) = s.cands[c];
@@ -448,7 +487,7 @@ impl<'g> GeoParser<'g> {
         folded: &crate::text::fold::Folded,
         exact: &[Spot],
         blocked: &[(usize, usize)],
-    ) -> Vec<Spot> {
+    ) -> (Vec<Spot>, Vec<String>) {
         let text = &article.text;
         let g = self.gazetteer;
         // Folded words with their source ranges.
@@ -476,6 +515,7 @@ impl<'g> GeoParser<'g> {
         };
         let is_blocked = |f: &Range<usize>| blocked.iter().any(|&(s, e)| f.start < e && s < f.end);
         let mut out = Vec::new();
+        let mut tried = Vec::new();
         let mut i = 0;
         while i < words.len() {
             let usable = |k: usize| {
@@ -501,6 +541,7 @@ impl<'g> GeoParser<'g> {
                 if !crate::gazetteer::skeleton::usable(&key, &text[src.clone()]) {
                     continue;
                 }
+                tried.push(key.clone());
                 let hits = g.skeletons.get(&key);
                 if !hits.is_empty() {
                     found = Some((end, src, key, hits));
@@ -549,7 +590,7 @@ impl<'g> GeoParser<'g> {
             }
             i = end + 1;
         }
-        out
+        (out, tried)
     }
 
     /// A place of one of `kinds` tied to `place`: its parent ("province de X" for the city X) or one of

@@ -559,19 +559,45 @@ fn area_anchor(view: &View, f: &Feature, h: f64) -> Option<Px> {
     best.filter(|(_, d)| *d >= h * 0.6).map(|(p, _)| p)
 }
 
+/// Whether a label placed in one view draws any pixel of a `w` × `h` canvas whose origin lies at
+/// (`-dx`, `-dy`) in it.
+fn touches(l: &PlacedLabel, dx: f64, dy: f64, w: f64, h: f64) -> bool {
+    let b = l.path.bounds();
+    let bb = PxBox::new(f64::from(b.left()), f64::from(b.top()), f64::from(b.right()), f64::from(b.bottom()))
+        .translate(dx, dy)
+        .grow(f64::from(l.halo_width) + 1.0);
+    !(bb.x1 < 0.0 || bb.y1 < 0.0 || bb.x0 > w || bb.y0 > h)
+}
+
+/// The digest of the labels [`draw_labels`] would draw into a `w` × `h` canvas of `view`: what a tile's
+/// pixels owe to its level's label placement (an incremental build re-draws the tile when it changes).
+pub fn labels_digest(placement: &Placement, view: &View, w: f64, h: f64) -> super::source::Digest {
+    let [dx, dy] = placement.view.offset_into(view);
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&dx.to_bits().to_le_bytes());
+    hasher.update(&dy.to_bits().to_le_bytes());
+    for l in placement.labels.iter().filter(|l| touches(l, dx, dy, w, h)) {
+        hasher.update(l.text.as_bytes());
+        hasher.update(&[0]);
+        for p in l.path.points() {
+            hasher.update(&p.x.to_bits().to_le_bytes());
+            hasher.update(&p.y.to_bits().to_le_bytes());
+        }
+        for v in [l.color.r, l.color.g, l.color.b, l.color.a, l.halo.r, l.halo.g, l.halo.b, l.halo.a, l.halo_width] {
+            hasher.update(&v.to_bits().to_le_bytes());
+        }
+    }
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    d
+}
+
 /// Draw placed labels into a view at the same resolution as the placement (the same view, or a part of it).
 pub fn draw_labels(pixmap: &mut Pixmap, placement: &Placement, view: &View) {
     let [dx, dy] = placement.view.offset_into(view);
     let t = Transform::from_translate(dx as f32, dy as f32);
     let (w, h) = (f64::from(pixmap.width()), f64::from(pixmap.height()));
-    for l in &placement.labels {
-        let b = l.path.bounds();
-        let bb = PxBox::new(f64::from(b.left()), f64::from(b.top()), f64::from(b.right()), f64::from(b.bottom()))
-            .translate(dx, dy)
-            .grow(f64::from(l.halo_width) + 1.0);
-        if bb.x1 < 0.0 || bb.y1 < 0.0 || bb.x0 > w || bb.y0 > h {
-            continue;
-        }
+    for l in placement.labels.iter().filter(|l| touches(l, dx, dy, w, h)) {
         if l.halo_width > 0.0 && l.halo.a > 0.0 {
             let stroke = Stroke { width: l.halo_width * 2.0, line_join: LineJoin::Round, ..Stroke::default() };
             pixmap.stroke_path(&l.path, &draw::paint(l.halo), &stroke, t, None);

@@ -16,6 +16,7 @@ pub mod georef;
 pub mod labels;
 pub mod mercator;
 pub mod png;
+pub mod reads;
 pub mod scene;
 pub mod sheets;
 pub mod source;
@@ -80,7 +81,10 @@ pub struct SheetSummary {
 /// What a render run did.
 #[derive(Debug, Clone, Default)]
 pub struct RenderSummary {
+    /// Sheets rendered.
     pub sheets: Vec<SheetSummary>,
+    /// Sheets left as they were (an incremental run found nothing they depend on changed).
+    pub unchanged: Vec<String>,
     pub files_written: Vec<PathBuf>,
     pub files_unchanged: usize,
     /// Style properties not honoured, missing optional sources.
@@ -162,6 +166,14 @@ pub fn prepare(cfg: &RenderConfig) -> Result<(Scene, SheetsFile, String), Render
     Ok((scene, sheets, attr))
 }
 
+/// Parse the sheets file and its style and check every layer a sheet names: a build runs this before
+/// writing anything, so a bad style edit leaves the previous outputs in place.
+pub fn check_styles(styles: &Path) -> Result<(), RenderError> {
+    let sheets = SheetsFile::load(&styles.join("maps.toml"))?;
+    let style = Style::load(&styles.join(&sheets.defaults.style))?;
+    sheets.check_style(&style)
+}
+
 /// Render one sheet by name (tests and benchmarks use this to look inside a rendering).
 pub fn render_one(cfg: &RenderConfig, name: &str) -> Result<RenderedSheet, RenderError> {
     let cfg = RenderConfig { map: Some(name.to_string()), ..cfg.clone() };
@@ -192,6 +204,40 @@ fn write(path: PathBuf, bytes: &[u8], summary: &mut RenderSummary) -> Result<(),
 
 /// Render every sheet of `maps.toml` (or the one named) into `cfg.out`, each as PNG + world file + aux.xml.
 pub fn render_sheets(cfg: &RenderConfig) -> Result<RenderSummary, RenderError> {
+    render_sheets_since(cfg, None).map(|(s, _)| s)
+}
+
+/// What the sheets of the previous build depended on ([`render_sheets_since`] keeps it between builds).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct SheetsState {
+    features: reads::FeatureIndex,
+    /// Sheet file stem → (digest of everything but the features it reads, what it read).
+    sheets: BTreeMap<String, (source::Digest, reads::Reads)>,
+}
+
+/// Everything a sheet depends on besides the features it reads: the binary, the style and sheet files,
+/// the sheet, the scale and the attribution.
+fn sheet_key(cfg: &RenderConfig, sheets: &SheetsFile, name: &str, attr: &str) -> source::Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(crate::identity::binary().as_bytes());
+    for p in [cfg.styles.join("maps.toml"), cfg.styles.join(&sheets.defaults.style)] {
+        h.update(&std::fs::read(&p).unwrap_or_default());
+        h.update(&[0xff]);
+    }
+    h.update(format!("{name}\0{}\0{attr}", cfg.scale).as_bytes());
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    d
+}
+
+/// [`render_sheets`], re-rendering only the sheets whose inputs changed since the run that returned
+/// `previous` (the opaque state this function returns): a sheet is redrawn when the style, the sheets
+/// file, the scale or the attribution changed, when one of its files is missing, or when a feature it
+/// read (drew, labelled or avoided) was added, removed or changed.
+pub fn render_sheets_since(
+    cfg: &RenderConfig,
+    previous: Option<&[u8]>,
+) -> Result<(RenderSummary, Vec<u8>), RenderError> {
     if !(cfg.scale.is_finite() && (0.25..=4.0).contains(&cfg.scale)) {
         return Err(RenderError::Sheet {
             sheet: cfg.map.clone().unwrap_or_default(),
@@ -199,26 +245,56 @@ pub fn render_sheets(cfg: &RenderConfig) -> Result<RenderSummary, RenderError> {
         });
     }
     let (scene, sheets, attr) = prepare(cfg)?;
+    let prev: SheetsState = previous.and_then(|b| postcard::from_bytes(b).ok()).unwrap_or_default();
+    let features = reads::FeatureIndex::of(&scene);
+    let changes = prev.features.changes(&features);
+    let mut state = SheetsState { features, sheets: BTreeMap::new() };
     let mut summary = RenderSummary { warnings: scene.warnings.clone(), ..Default::default() };
+    let mut dirty = Vec::new();
     for sheet in sheets.sheets.iter().filter(|s| cfg.map.as_ref().is_none_or(|m| *m == s.name)) {
-        let r = sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr)?;
         let stem = file_stem(&sheet.name, cfg.scale);
-        let png_path = cfg.out.join(format!("{stem}.png"));
-        let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: png_path.clone(), msg })?;
-        write(png_path.clone(), &bytes, &mut summary)?;
-        write(cfg.out.join(format!("{stem}.pgw")), georef::world_file(&r.geotransform).as_bytes(), &mut summary)?;
+        let files = [
+            cfg.out.join(format!("{stem}.png")),
+            cfg.out.join(format!("{stem}.pgw")),
+            cfg.out.join(format!("{stem}.png.aux.xml")),
+        ];
+        let key = sheet_key(cfg, &sheets, &sheet.name, &attr);
+        match prev.sheets.get(&stem) {
+            Some((k, r)) if *k == key && !changes.touches(r) && files.iter().all(|f| f.is_file()) => {
+                summary.files_unchanged += files.len();
+                summary.unchanged.push(sheet.name.clone());
+                state.sheets.insert(stem, (key, r.clone()));
+            }
+            _ => dirty.push((sheet, stem, files, key)),
+        }
+    }
+    // Sheets render and encode in parallel; each records what it read on its own thread.
+    use rayon::prelude::*;
+    let rendered: Vec<_> = dirty
+        .par_iter()
+        .map(|(sheet, _, files, _)| {
+            let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr));
+            let r = r?;
+            let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: files[0].clone(), msg })?;
+            Ok((r, read.merged(), bytes))
+        })
+        .collect::<Result<_, RenderError>>()?;
+    for ((sheet, stem, files, key), (r, read, bytes)) in dirty.into_iter().zip(rendered) {
+        state.sheets.insert(stem, (key, read));
+        write(files[0].clone(), &bytes, &mut summary)?;
+        write(files[1].clone(), georef::world_file(&r.geotransform).as_bytes(), &mut summary)?;
         let mut meta: Vec<(&str, String)> = r.notes.clone();
         meta.push(("frontmap:sheet", sheet.name.clone()));
         meta.push(("frontmap:scale", format_scale(cfg.scale)));
-        write(cfg.out.join(format!("{stem}.png.aux.xml")), georef::aux_xml(&meta).as_bytes(), &mut summary)?;
+        write(files[2].clone(), georef::aux_xml(&meta).as_bytes(), &mut summary)?;
         summary.sheets.push(SheetSummary {
             name: sheet.name.clone(),
-            png: png_path,
+            png: files[0].clone(),
             width: r.pixmap.width(),
             height: r.pixmap.height(),
             labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
             dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
         });
     }
-    Ok(summary)
+    Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
 }

@@ -101,9 +101,10 @@ impl Scene {
         margin: f64,
     ) -> Vec<(usize, &'a Feature)> {
         let Some(src_id) = layer.source.as_deref() else { return Vec::new() };
+        let reach = view.bbox.grow(margin * view.resolution());
+        super::reads::note(src_id, [reach.min_x, reach.min_y, reach.max_x, reach.max_y]);
         let Some(src) = self.sources.get(src_id) else { return Vec::new() };
         let window = sel.dates.get(src_id);
-        let reach = view.bbox.grow(margin * view.resolution());
         src.features
             .iter()
             .enumerate()

@@ -8,6 +8,7 @@ use super::furniture::{self, Legend, ScaleBar, TitleBlock};
 use super::labels::{self, PlaceOptions, Placement};
 use super::mercator::{Bbox, MAX_LATITUDE, View, project};
 use super::scene::{DateWindow, Scene, Selection};
+use super::style::Style;
 use super::text::FaceId;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -233,6 +234,11 @@ impl SheetsFile {
 
     /// Check that every layer a sheet names exists in the style.
     pub fn check_layers(&self, scene: &Scene) -> Result<(), RenderError> {
+        self.check_style(&scene.style)
+    }
+
+    /// [`Self::check_layers`] against a style alone.
+    pub fn check_style(&self, style: &Style) -> Result<(), RenderError> {
         for s in &self.sheets {
             let named = s
                 .hide
@@ -241,10 +247,10 @@ impl SheetsFile {
                 .chain(s.inset.iter().flat_map(|i| i.layers.iter()))
                 .chain(s.detail.iter().flat_map(|d| d.hide.iter()));
             for l in named {
-                if scene.style.layer(l).is_none() {
+                if style.layer(l).is_none() {
                     return Err(RenderError::Sheets {
                         path: self.path.clone(),
-                        msg: format!("sheet {:?}: no layer {l:?} in {}", s.name, scene.style.path.display()),
+                        msg: format!("sheet {:?}: no layer {l:?} in {}", s.name, style.path.display()),
                     });
                 }
             }

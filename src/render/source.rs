@@ -36,6 +36,20 @@ pub struct Feature {
     pub props: Map<String, Value>,
     pub geom: Geom,
     pub bbox: Bbox,
+    /// Digest of the feature as written in the file: what an incremental build compares to know whether
+    /// a rendering that read this feature is still valid.
+    pub digest: Digest,
+}
+
+/// A 128-bit content digest (BLAKE3, truncated).
+pub type Digest = [u8; 16];
+
+/// The digest of a feature's JSON (serde_json maps are sorted, so equal features digest equally).
+fn digest(v: &Value) -> Digest {
+    let bytes = serde_json::to_vec(v).unwrap_or_default();
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
+    d
 }
 
 impl Feature {
@@ -94,7 +108,7 @@ impl Source {
             Some(_) => {
                 if let Some(geom) = parse_geometry(&root).map_err(|m| err(None, m))? {
                     let bbox = geom_bbox(&geom);
-                    features.push(Feature { id: None, props: Map::new(), geom, bbox });
+                    features.push(Feature { id: None, props: Map::new(), geom, bbox, digest: digest(&root) });
                 }
             }
             None => return Err(err(None, "not GeoJSON (no \"type\")".into())),
@@ -124,7 +138,7 @@ fn parse_feature(f: &Value) -> Result<Option<Feature>, String> {
         return Ok(None);
     };
     let bbox = geom_bbox(&geom);
-    Ok(Some(Feature { id, props, geom, bbox }))
+    Ok(Some(Feature { id, props, geom, bbox, digest: digest(f) }))
 }
 
 fn position(v: &Value) -> Result<[f64; 2], String> {

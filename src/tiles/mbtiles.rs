@@ -5,14 +5,16 @@
 //! tile_id)` and `images(tile_data, tile_id)`, joined by the `tiles` view the spec requires. Rows are TMS
 //! (counted from the south). A flat desert tile repeated thousands of times is stored once.
 //!
-//! Determinism: rows are inserted in (zoom, column, row) order, image ids are assigned in that order
-//! (`0`, `1`, …, not hashes or timestamps) and the metadata holds no date, so two builds of the same inputs
-//! have the same *contents* (every table, row for row). The file's bytes are identical too in practice
+//! Determinism: rows are inserted in (zoom, column, row) order, an image's id is the hash of its bytes
+//! (so an incremental update names a new image exactly as a full write would) and the metadata holds no
+//! date, so two builds of the same inputs have the same *contents* (every table, row for row). The file's bytes are identical too in practice
 //! (same SQLite, same statements), but SQLite does not promise byte-stable files across versions, so the
 //! checks compare contents, never file hashes.
 //!
 //! Writing: a temporary file beside the target, filled in one transaction, closed, then renamed over the
 //! target — unless its contents equal the existing file's, in which case the old file stays untouched.
+//! Updating ([`update`]): the changed tiles and metadata in one transaction of the existing file (SQLite's
+//! journal makes it all or nothing), then images no tile uses any more are deleted.
 
 use super::error::TilesError;
 use super::tile::TileId;
@@ -128,7 +130,7 @@ fn fill(tmp: &Path, meta: &Metadata, sorted: &[&(TileId, Arc<Vec<u8>>)]) -> Resu
         .map_err(sql_err(tmp, "pragmas"))?;
     db.execute_batch(SCHEMA).map_err(sql_err(tmp, "schema"))?;
     let tx = db.transaction().map_err(sql_err(tmp, "begin"))?;
-    let mut ids: HashMap<&[u8], usize> = HashMap::new();
+    let mut ids: HashMap<&[u8], String> = HashMap::new();
     {
         let mut md =
             tx.prepare("INSERT INTO metadata (name, value) VALUES (?1, ?2)").map_err(sql_err(tmp, "metadata"))?;
@@ -141,18 +143,88 @@ fn fill(tmp: &Path, meta: &Metadata, sorted: &[&(TileId, Arc<Vec<u8>>)]) -> Resu
             .prepare("INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?1, ?2, ?3, ?4)")
             .map_err(sql_err(tmp, "map"))?;
         for (t, bytes) in sorted {
-            let next = ids.len();
-            let id = *ids.entry(bytes.as_slice()).or_insert(next);
-            if id == next {
-                img.execute(params![bytes.as_slice(), id.to_string()])
-                    .map_err(sql_err(tmp, &format!("image of {t}")))?;
-            }
-            map.execute(params![t.z, t.x, t.tms_y(), id.to_string()]).map_err(sql_err(tmp, &format!("tile {t}")))?;
+            let id = match ids.get(bytes.as_slice()) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = image_id(bytes);
+                    img.execute(params![bytes.as_slice(), id]).map_err(sql_err(tmp, &format!("image of {t}")))?;
+                    ids.insert(bytes.as_slice(), id.clone());
+                    id
+                }
+            };
+            map.execute(params![t.z, t.x, t.tms_y(), id]).map_err(sql_err(tmp, &format!("tile {t}")))?;
         }
     }
     tx.commit().map_err(sql_err(tmp, "commit"))?;
     db.close().map_err(|(_, e)| sql_err(tmp, "close")(e))?;
     Ok(ids.len())
+}
+
+/// The id of an image: its content hash (32 hex digits).
+fn image_id(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..32].to_string()
+}
+
+/// Update an existing file in place: `changed` tiles get new bytes (`None`: the tile is removed), the
+/// metadata rows are replaced when they differ, and images no tile uses any more are deleted; all in one
+/// transaction. The result has the contents [`write`] would give for the same tiles.
+pub fn update(
+    path: &Path,
+    meta: &Metadata,
+    changed: &[(TileId, Option<Arc<Vec<u8>>>)],
+) -> Result<MbtilesSummary, TilesError> {
+    let mut db = Connection::open(path).map_err(sql_err(path, "open"))?;
+    let old_meta: Vec<(String, String)> = {
+        let mut st = db.prepare("SELECT name, value FROM metadata ORDER BY name").map_err(sql_err(path, "metadata"))?;
+        st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(sql_err(path, "metadata"))?
+    };
+    let rows = meta.rows();
+    let written = !changed.is_empty() || old_meta != rows;
+    if written {
+        let tx = db.transaction().map_err(sql_err(path, "begin"))?;
+        if old_meta != rows {
+            tx.execute("DELETE FROM metadata", []).map_err(sql_err(path, "metadata"))?;
+            for (k, v) in &rows {
+                tx.execute("INSERT INTO metadata (name, value) VALUES (?1, ?2)", params![k, v])
+                    .map_err(sql_err(path, "metadata"))?;
+            }
+        }
+        {
+            let mut del = tx
+                .prepare("DELETE FROM map WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3")
+                .map_err(sql_err(path, "map"))?;
+            let mut img = tx
+                .prepare("INSERT OR IGNORE INTO images (tile_data, tile_id) VALUES (?1, ?2)")
+                .map_err(sql_err(path, "images"))?;
+            let mut map = tx
+                .prepare("INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(sql_err(path, "map"))?;
+            for (t, bytes) in changed {
+                del.execute(params![t.z, t.x, t.tms_y()]).map_err(sql_err(path, &format!("tile {t}")))?;
+                if let Some(bytes) = bytes {
+                    let id = image_id(bytes);
+                    img.execute(params![bytes.as_slice(), id]).map_err(sql_err(path, &format!("image of {t}")))?;
+                    map.execute(params![t.z, t.x, t.tms_y(), id]).map_err(sql_err(path, &format!("tile {t}")))?;
+                }
+            }
+        }
+        tx.execute("DELETE FROM images WHERE tile_id NOT IN (SELECT tile_id FROM map)", [])
+            .map_err(sql_err(path, "images"))?;
+        tx.commit().map_err(sql_err(path, "commit"))?;
+    }
+    let tiles: i64 = db.query_row("SELECT COUNT(*) FROM map", [], |r| r.get(0)).map_err(sql_err(path, "map"))?;
+    let images: i64 = db.query_row("SELECT COUNT(*) FROM images", [], |r| r.get(0)).map_err(sql_err(path, "images"))?;
+    db.close().map_err(|(_, e)| sql_err(path, "close")(e))?;
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(MbtilesSummary {
+        path: path.to_path_buf(),
+        tiles: usize::try_from(tiles).unwrap_or(0),
+        images: usize::try_from(images).unwrap_or(0),
+        bytes,
+        written,
+    })
 }
 
 /// Everything an MBTiles file holds, in a canonical order: metadata rows, then every tile (TMS address

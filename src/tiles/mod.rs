@@ -29,8 +29,10 @@ pub use error::TilesError;
 pub use plan::{Plan, ZoomRange};
 pub use tile::{TileId, TileRange};
 
+use crate::render::reads::{self, FeatureIndex, Reads};
 use crate::render::scene::{DateWindow, Scene, Selection};
 use crate::render::sheets::{DateSpec, SheetsFile};
+use crate::render::source::Digest;
 use crate::render::style::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raster::{TileImage, TileRenderer};
@@ -128,6 +130,8 @@ pub struct TilesSummary {
     pub background: usize,
     pub tiles_written: usize,
     pub tiles_unchanged: usize,
+    /// Tiles drawn again this run (all of them, unless an earlier run's state showed most unchanged).
+    pub rendered: usize,
     /// Stale tiles removed from the directory (no longer in the plan, or now background-only).
     pub tiles_removed: usize,
     /// Labels placed, over all levels.
@@ -287,6 +291,58 @@ fn progress_bar(cfg: &TilesConfig, len: usize) -> ProgressBar {
 
 /// Render the pyramid into `cfg.out`: the XYZ directory, MBTiles and the viewer.
 pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
+    build_tiles_since(cfg, None).map(|(s, _)| s)
+}
+
+/// What one tile depended on when it was last drawn.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct TileRecord {
+    /// The features it read (source, projected box).
+    reads: Reads,
+    /// The labels of its level that reach into it.
+    labels: Digest,
+    /// Whether it drew anything (background-only tiles have no file).
+    drawn: bool,
+}
+
+/// What a pyramid depended on ([`build_tiles_since`] keeps it between runs).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct TilesState {
+    /// Everything but features and labels: binary, style and sheet files, plan, selection, scale.
+    global: Digest,
+    features: FeatureIndex,
+    tiles: BTreeMap<(u8, u32, u32), TileRecord>,
+}
+
+fn global_key(cfg: &TilesConfig, prep: &Prepared) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(crate::identity::binary().as_bytes());
+    h.update(&std::fs::read(&prep.scene.style.path).unwrap_or_default());
+    h.update(&std::fs::read(cfg.styles.join("maps.toml")).unwrap_or_default());
+    h.update(
+        format!("{:?}|{:?}|{}|{}|{}", prep.plan, prep.sel, cfg.scale, cfg.all_layers, prep.attribution).as_bytes(),
+    );
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    d
+}
+
+/// A drawn tile and its PNG.
+type TileBytes = (TileId, Arc<Vec<u8>>);
+
+/// A tile of this run: left as it was, or drawn again.
+enum Outcome {
+    Clean(TileRecord),
+    Drawn(TileImage, Option<store::Stored>, TileRecord),
+}
+
+/// [`build_tiles`], drawing again only the tiles whose inputs changed since the run that returned
+/// `previous` (the opaque state this function returns). A tile is redrawn when the style, sheets file,
+/// plan or scale changed, when a feature it read was added, removed or changed, when the labels of its
+/// level that reach into it changed, or when its file is missing. MBTiles is then updated in place (one
+/// transaction for the changed tiles); PMTiles, whose directory is one sorted block, is rewritten when
+/// any tile changed.
+pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(TilesSummary, Vec<u8>), TilesError> {
     let started = Instant::now();
     let prep = prepare(cfg)?;
     let levels = prep.plan.levels()?;
@@ -294,57 +350,146 @@ pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
     for l in &levels {
         summary.planned.insert(l.z, l.tiles.len());
     }
+    let prev: TilesState = previous.and_then(|b| postcard::from_bytes(b).ok()).unwrap_or_default();
+    let global = global_key(cfg, &prep);
+    let features = FeatureIndex::of(&prep.scene);
+    let same_global = prev.global == global;
+    let changes = prev.features.changes(&features);
+    let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
+    let known = same_global && all.iter().all(|t| prev.tiles.contains_key(&(t.z, t.x, t.y)));
     // Labels: one placement per level over its whole extent, levels in parallel. They avoid the dots the
-    // viewer draws over the tiles (every date: the slider's last day shows them all).
+    // viewer draws over the tiles (every date: the slider's last day shows them all). Not needed when
+    // nothing changed at all.
     let avoid = Selection { hide: Vec::new(), ..prep.sel.clone() };
-    let placements: HashMap<u8, crate::render::labels::Placement> =
-        levels.par_iter().map(|l| (l.z, labels::place_level(&prep.scene, l, &prep.sel, &avoid, cfg.scale))).collect();
+    let placements: HashMap<u8, crate::render::labels::Placement> = if known && changes.is_empty() {
+        HashMap::new()
+    } else {
+        levels.par_iter().map(|l| (l.z, labels::place_level(&prep.scene, l, &prep.sel, &avoid, cfg.scale))).collect()
+    };
     summary.labels = placements.values().map(|p| p.labels.len()).sum();
     summary.label_seconds = started.elapsed().as_secs_f64();
     let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
     let dir = store::TileDir::new(&cfg.tile_dir(), "");
-    let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
-    dir.create_dirs(&all)?;
+    let size = f64::from(renderer.size());
     let bar = progress_bar(cfg, all.len());
-    let results: Vec<(TileId, TileImage, Option<store::Stored>)> = all
+    let outcomes: Vec<Outcome> = all
         .par_iter()
         .map(|t| {
-            let img = renderer.render(t)?;
+            let view = renderer.view(t);
+            let labels = placements.get(&t.z).map(|p| crate::render::labels::labels_digest(p, &view, size, size));
+            if let Some(rec) = prev.tiles.get(&(t.z, t.x, t.y)).filter(|_| same_global) {
+                let labels_same = labels.is_none_or(|l| l == rec.labels);
+                if labels_same && !changes.touches(&rec.reads) && (!rec.drawn || dir.path(t).is_file()) {
+                    bar.inc(1);
+                    return Ok(Outcome::Clean(rec.clone()));
+                }
+            }
+            if !dir.path(t).parent().is_some_and(Path::is_dir) {
+                dir.create_dirs(std::slice::from_ref(t))?;
+            }
+            let (img, read) = reads::recording(|| renderer.render(t));
+            let img = img?;
             let stored = match &img {
                 TileImage::Png(bytes) | TileImage::Flat(_, bytes) => Some(dir.put(t, bytes)?),
                 TileImage::Background => None,
             };
+            let rec =
+                TileRecord { reads: read.merged(), labels: labels.unwrap_or_default(), drawn: img.bytes().is_some() };
             bar.inc(1);
-            Ok((*t, img, stored))
+            Ok(Outcome::Drawn(img, stored, rec))
         })
         .collect::<Result<_, TilesError>>()?;
     bar.finish_and_clear();
-    let mut drawn: Vec<(TileId, Arc<Vec<u8>>)> = Vec::with_capacity(results.len());
-    for (t, img, stored) in results {
-        match img.bytes() {
-            Some(bytes) => {
-                match stored {
-                    Some(store::Stored::Written) => summary.tiles_written += 1,
-                    _ => summary.tiles_unchanged += 1,
+    let mut state = TilesState { global, features, tiles: BTreeMap::new() };
+    // Tiles redrawn (None: no longer drawn), for the in-place MBTiles update.
+    let mut changed: Vec<(TileId, Option<Arc<Vec<u8>>>)> = Vec::new();
+    let mut keep: BTreeSet<TileId> = BTreeSet::new();
+    let mut fresh: HashMap<TileId, Arc<Vec<u8>>> = HashMap::new();
+    for (t, outcome) in all.iter().zip(outcomes) {
+        let rec = match outcome {
+            Outcome::Clean(rec) => {
+                if rec.drawn {
+                    summary.tiles_unchanged += 1;
+                    keep.insert(*t);
                 }
-                drawn.push((t, bytes.clone()));
+                rec
             }
-            None => summary.background += 1,
+            Outcome::Drawn(img, stored, rec) => {
+                summary.rendered += 1;
+                match img.bytes() {
+                    Some(bytes) => {
+                        keep.insert(*t);
+                        fresh.insert(*t, bytes.clone());
+                        if matches!(stored, Some(store::Stored::Written)) {
+                            summary.tiles_written += 1;
+                        } else {
+                            summary.tiles_unchanged += 1;
+                        }
+                        // Every redrawn tile goes to MBTiles, even when the directory already had its
+                        // bytes (an interrupted run may have written the file and not the archive).
+                        changed.push((*t, Some(bytes.clone())));
+                    }
+                    None => changed.push((*t, None)),
+                }
+                rec
+            }
+        };
+        state.tiles.insert((t.z, t.x, t.y), rec);
+    }
+    summary.background = state.tiles.values().filter(|r| !r.drawn).count();
+    summary.tiles = keep.len();
+    // Stale files: everything not kept, when the plan may have changed; else only tiles no longer drawn.
+    if !same_global || prev.tiles.is_empty() {
+        summary.tiles_removed = dir.prune(&keep)?;
+    } else {
+        for (t, bytes) in &changed {
+            if bytes.is_none() {
+                let p = dir.path(t);
+                if p.is_file() {
+                    std::fs::remove_file(&p).map_err(|e| TilesError::Write { path: p.clone(), source: e })?;
+                    summary.tiles_removed += 1;
+                }
+            }
         }
     }
-    summary.tiles = drawn.len();
-    let keep: BTreeSet<TileId> = drawn.iter().map(|(t, _)| *t).collect();
-    summary.tiles_removed = dir.prune(&keep)?;
     summary.render_seconds = started.elapsed().as_secs_f64();
     if cfg.mbtiles || cfg.pmtiles {
         let meta = metadata(&prep, cfg)?;
+        let in_place = same_global && !prev.tiles.is_empty() && cfg.mbtiles && cfg.mbtiles_path().is_file();
+        let pmtiles_current = same_global && changed.is_empty() && cfg.pmtiles_path().is_file();
+        // The full set of drawn tiles, when a file must be written whole: fresh bytes, or the file on disk.
+        let full = |fresh: &HashMap<TileId, Arc<Vec<u8>>>| -> Result<Vec<TileBytes>, TilesError> {
+            keep.iter()
+                .map(|t| match fresh.get(t) {
+                    Some(b) => Ok((*t, b.clone())),
+                    None => {
+                        let p = dir.path(t);
+                        std::fs::read(&p)
+                            .map(|b| (*t, Arc::new(b)))
+                            .map_err(|e| TilesError::Read { path: p, source: e })
+                    }
+                })
+                .collect()
+        };
+        let mut drawn: Option<Vec<TileBytes>> = None;
         if cfg.mbtiles {
-            summary.mbtiles = Some(mbtiles::write(&cfg.mbtiles_path(), &meta, &drawn)?);
+            summary.mbtiles = Some(if in_place {
+                mbtiles::update(&cfg.mbtiles_path(), &meta, &changed)?
+            } else {
+                let d = drawn.get_or_insert(full(&fresh)?);
+                mbtiles::write(&cfg.mbtiles_path(), &meta, d)?
+            });
         }
-        // A PMTiles directory cannot be empty: no archive (and no stale one) when every tile is background.
-        if cfg.pmtiles && !drawn.is_empty() {
-            summary.pmtiles = Some(pmtiles::write(&cfg.pmtiles_path(), &meta, &drawn)?);
+        if cfg.pmtiles && !keep.is_empty() {
+            if !pmtiles_current {
+                let d = match drawn.take() {
+                    Some(d) => d,
+                    None => full(&fresh)?,
+                };
+                summary.pmtiles = Some(pmtiles::write(&cfg.pmtiles_path(), &meta, &d)?);
+            }
         } else if cfg.pmtiles {
+            // A PMTiles directory cannot be empty: no archive (and no stale one) when every tile is background.
             match std::fs::remove_file(cfg.pmtiles_path()) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(TilesError::Write { path: cfg.pmtiles_path(), source: e });
@@ -365,6 +510,9 @@ pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
                 summary.files_unchanged += 1;
             }
         }
+        if cfg.pmtiles && pmtiles_current {
+            summary.files_unchanged += 1;
+        }
     }
     if cfg.viewer && (cfg.scale - 1.0).abs() < 1e-9 {
         let url = format!("{}/{{z}}/{{x}}/{{y}}.png", cfg.stem());
@@ -380,7 +528,7 @@ pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
         summary.files_unchanged += v.files_unchanged;
     }
     summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+    Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
 }
 
 /// The MBTiles metadata of a run: the plan's bounds and zooms, a centre on the deepest regions.

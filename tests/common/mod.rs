@@ -9,6 +9,33 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A scratch copy of the bundled inputs (`articles/`, `gazetteer/`, `styles/`) in a fresh temporary
+/// directory named after the test; the caller removes it.
+pub fn scratch_copy(kind: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("frontmap-{kind}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["articles", "gazetteer", "styles"] {
+        copy_dir(&root().join(sub), &dir.join(sub));
+    }
+    dir
+}
+
+/// Copy a directory tree (hidden files excepted).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())).flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        }
+    }
+}
+
 pub fn fixture(name: &str) -> Value {
     let p = root().join("tests/fixtures").join(name);
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

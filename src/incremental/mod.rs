@@ -1,0 +1,212 @@
+//! Rebuilding only what changed.
+//!
+//! A build records, beside its outputs, what it was made from: the committed [`manifest::Manifest`]
+//! (inputs and outputs with content hashes, the same on every machine) and a private [`State`] in
+//! `out/.cache/` (stat cache, the binary that built it, per-article parses, what each sheet and tile
+//! read). The next build hashes its inputs (only files whose size or mtime moved are read again),
+//! returns at once when nothing changed, and otherwise redoes only the articles, sheets and tiles whose
+//! dependencies differ.
+
+pub mod diff;
+pub mod manifest;
+pub mod parse_cache;
+
+use manifest::ManifestError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Bump when [`State`] changes shape.
+const STATE_FORMAT: u32 = 2;
+
+/// Size and modification time of a file: what a stat says without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub mtime_ns: u128,
+}
+
+impl Stamp {
+    /// The stamp of a file, if it exists.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some(Stamp { len: m.len(), mtime_ns })
+    }
+
+    /// Whether the file was modified so recently that a later write in the same clock tick could leave
+    /// the stamp unchanged ("racy" in git's words): such files are always hashed again.
+    fn is_racy(&self) -> bool {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        now.saturating_sub(self.mtime_ns) < 2_000_000_000
+    }
+}
+
+/// What the previous build of an output directory knew (`out/.cache/state.bin`). Never trusted beyond
+/// what it can prove: an unreadable or foreign state is an empty one, and a full build follows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    format: u32,
+    /// The binary that made the outputs ([`crate::identity::binary`]).
+    pub binary: String,
+    /// Everything else that decides the outputs besides the input files (options, paths).
+    pub config: String,
+    /// Stat cache: absolute input path → (stamp, content hash).
+    pub stats: BTreeMap<PathBuf, (Stamp, String)>,
+    /// Inputs by manifest name ("articles/x.txt") → content hash.
+    pub inputs: BTreeMap<String, String>,
+    /// Every output file (relative to out/, tiles excepted) → its stamp when the build finished.
+    pub outputs: BTreeMap<String, Stamp>,
+    /// The gazetteer's snapshot key, to find the previous gazetteer when describing an edit.
+    pub gazetteer_key: String,
+    /// The previous summary (counts, warnings), repeated by a build that had nothing to do.
+    pub summary: Vec<u8>,
+    /// Per-article parses.
+    pub parses: parse_cache::ParseCache,
+    /// Per-sheet and per-tile dependencies (opaque to this module: owned by the renderer and tiler).
+    pub sheets: Vec<u8>,
+    pub tiles: BTreeMap<String, Vec<u8>>,
+}
+
+impl State {
+    /// The directory of private build state inside an output directory.
+    pub fn dir(out: &Path) -> PathBuf {
+        out.join(".cache")
+    }
+
+    fn path(out: &Path) -> PathBuf {
+        Self::dir(out).join("state.bin")
+    }
+
+    /// The state of the last build into `out` (empty when there is none or it cannot be read).
+    pub fn load(out: &Path) -> State {
+        std::fs::read(Self::path(out))
+            .ok()
+            .and_then(|b| postcard::from_bytes::<State>(&b).ok())
+            .filter(|s| s.format == STATE_FORMAT)
+            .unwrap_or_default()
+    }
+
+    /// Save atomically (last step of a build: a build killed earlier leaves the old state, whose inputs
+    /// no longer match, so the next build redoes the work).
+    pub fn save(&mut self, out: &Path) -> std::io::Result<()> {
+        self.format = STATE_FORMAT;
+        let bytes = postcard::to_stdvec(self).map_err(std::io::Error::other)?;
+        crate::atomic::write(&Self::path(out), &bytes).map(|_| ())
+    }
+
+    /// Forget what an interrupted or failed build may have invalidated.
+    pub fn invalidate(out: &Path) {
+        let _ = std::fs::remove_file(Self::path(out));
+    }
+
+    /// Hash the files under `dir` (hidden ones excepted) into `inputs` as `prefix/relative/path`,
+    /// reading only those whose stamp moved since the last build.
+    pub fn hash_tree(
+        &mut self,
+        prefix: &str,
+        dir: &Path,
+        inputs: &mut BTreeMap<String, String>,
+    ) -> Result<(), ManifestError> {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let rd = std::fs::read_dir(&d).map_err(|e| ManifestError { path: d.clone(), source: e })?;
+            for entry in rd.flatten() {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let p = entry.path();
+                let Ok(ft) = entry.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let rel = p.strip_prefix(dir).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                let hash = self.hash_file(&p)?;
+                inputs.insert(format!("{prefix}/{rel}"), hash);
+            }
+        }
+        Ok(())
+    }
+
+    /// The content hash of one input file, from the stat cache when its stamp is unchanged.
+    pub fn hash_file(&mut self, p: &Path) -> Result<String, ManifestError> {
+        let stamp = Stamp::of(p);
+        if let (Some(s), Some((old, hash))) = (stamp, self.stats.get(p)) {
+            if s == *old && !s.is_racy() {
+                return Ok(hash.clone());
+            }
+        }
+        let bytes = std::fs::read(p).map_err(|e| ManifestError { path: p.to_path_buf(), source: e })?;
+        let hash = manifest::hash_bytes(&bytes);
+        if let Some(s) = stamp {
+            self.stats.insert(p.to_path_buf(), (s, hash.clone()));
+        }
+        Ok(hash)
+    }
+
+    /// Whether every output recorded by the last build is still there, untouched.
+    pub fn outputs_intact(&self, out: &Path) -> bool {
+        !self.outputs.is_empty() && self.outputs.iter().all(|(rel, stamp)| Stamp::of(&out.join(rel)) == Some(*stamp))
+    }
+
+    /// Record the stamps of the output files now in `out` (hidden files and the tile directories
+    /// excepted: their tiles are checked by the tiler).
+    pub fn record_outputs(&mut self, out: &Path) {
+        self.outputs.clear();
+        let mut stack = vec![out.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            for entry in rd.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let p = entry.path();
+                let rel = p.strip_prefix(out).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                if name.starts_with('.') {
+                    continue;
+                }
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    if !is_tile_dir(&rel) {
+                        stack.push(p);
+                    }
+                    continue;
+                }
+                if let Some(s) = Stamp::of(&p) {
+                    self.outputs.insert(rel, s);
+                }
+            }
+        }
+    }
+}
+
+/// `tiles`, `tiles@2x`: directories of thousands of files, owned by the tiler.
+fn is_tile_dir(rel: &str) -> bool {
+    rel == "tiles" || (rel.starts_with("tiles@") && !rel.contains('/'))
+}
+
+/// Remove the temporary files an interrupted build left in `out` and `out/maps`.
+pub fn remove_stale_temps(out: &Path) {
+    for d in [out.to_path_buf(), out.join("maps")] {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Which input groups an output of `out/` depends on (the manifest lists them).
+pub fn output_inputs(rel: &str) -> Vec<String> {
+    let groups: &[&str] = if rel == "events.qml" {
+        &["tool"]
+    } else if rel.starts_with("maps/") || rel.starts_with("tiles") || rel == "index.html" {
+        &["articles", "gazetteer", "styles", "tool"]
+    } else if rel.starts_with("vendor/") || rel.ends_with(".js") || rel.ends_with(".css") {
+        &["tool"]
+    } else {
+        &["articles", "gazetteer", "tool"]
+    };
+    groups.iter().map(|g| g.to_string()).collect()
+}

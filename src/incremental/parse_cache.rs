@@ -1,0 +1,267 @@
+//! Keeping each article's geoparse between builds, and knowing when a gazetteer edit invalidates it.
+//!
+//! A cached parse records what it depended on: the alias keys found in the text, the transliteration
+//! skeletons looked up, and a digest of every candidate place (its point, kind, parent, country,
+//! population, feature children and names). Under a new gazetteer the parse is reused when the text
+//! still yields the same keys with the same entries, the skeletons the same places, and every candidate
+//! the same digest; otherwise the article is parsed again. Adding an article parses only it; moving
+//! Rawa re-parses only the articles that could have named Rawa.
+
+use crate::gazetteer::{Gazetteer, Place};
+use crate::geoparse::context::Direction;
+use crate::geoparse::{Lookups, Mention, NonPlace, NonPlaceReason, Parsed};
+use crate::text::Zone;
+use geo::Coord;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// A mention stored by place id (indices change between gazetteers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredMention {
+    range: (usize, usize),
+    source_range: (usize, usize),
+    surface: String,
+    place: String,
+    point: (f64, f64),
+    geo_precision: u8,
+    confidence: f64,
+    zone: Zone,
+    sentence: Option<usize>,
+    direction: Option<Direction>,
+    nested: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredNonPlace {
+    range: (usize, usize),
+    place: String,
+    metonymy: bool,
+    sentence: Option<usize>,
+}
+
+/// One article's parse and its dependencies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    /// Hash of the article's bytes and outside facts.
+    text: String,
+    mentions: Vec<StoredMention>,
+    non_places: Vec<StoredNonPlace>,
+    /// Alias key → digest of its entries.
+    keys: BTreeMap<String, String>,
+    /// Skeleton → digest of its places.
+    skeletons: BTreeMap<String, String>,
+    /// Candidate place id → digest.
+    candidates: BTreeMap<String, String>,
+}
+
+/// All cached parses of a build (`out/.cache/parses.bin`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ParseCache {
+    tool: String,
+    entries: BTreeMap<String, Entry>,
+}
+
+/// Digest of what about a place can change a parse.
+pub fn place_digest(g: &Gazetteer, i: usize, children: &HashMap<usize, Vec<usize>>) -> String {
+    let p: &Place = &g.places[i];
+    let mut h = blake3::Hasher::new();
+    let r = |v: f64| format!("{v:.6}");
+    h.update(
+        format!(
+            "{}|{}|{}|{}|{:?}|{:?}|{}|{:?}",
+            p.id,
+            r(p.point.x),
+            r(p.point.y),
+            p.kind.as_str(),
+            p.parent,
+            p.country,
+            p.population,
+            p.feature_code
+        )
+        .as_bytes(),
+    );
+    for n in p.all_names().chain(p.curated_names.iter().map(String::as_str)) {
+        h.update(n.as_bytes());
+        h.update(b"\x00");
+    }
+    if let Some(geom) = &p.geometry {
+        use geo::CoordsIter;
+        h.update(format!("{:?}", std::mem::discriminant(geom)).as_bytes());
+        for c in geom.coords_iter() {
+            h.update(&c.x.to_le_bytes());
+            h.update(&c.y.to_le_bytes());
+        }
+    }
+    for c in children.get(&i).into_iter().flatten() {
+        h.update(g.places[*c].id.as_bytes());
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
+
+fn key_digest(g: &Gazetteer, key: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    if let Some(k) = g.index.find_key(key) {
+        for e in g.index.entries(k) {
+            h.update(g.places[e.place as usize].id.as_bytes());
+            h.update(&[e.flags.0]);
+        }
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
+
+fn skeleton_digest(g: &Gazetteer, key: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    for p in g.skeletons.get(key) {
+        h.update(g.places[p as usize].id.as_bytes());
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
+
+/// Non-settlement children of every place (the features "l'aéroport de X" can reach).
+pub fn feature_children(g: &Gazetteer) -> HashMap<usize, Vec<usize>> {
+    let mut m: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..g.places.len() {
+        if let Some(p) = g.parent(i) {
+            if !g.places[i].kind.is_settlement() {
+                m.entry(p).or_default().push(i);
+            }
+        }
+    }
+    m
+}
+
+impl ParseCache {
+    /// Read the cache; an unreadable or foreign one is empty.
+    pub fn load(path: &std::path::Path, tool: &str) -> ParseCache {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| postcard::from_bytes::<ParseCache>(&b).ok())
+            .filter(|c| c.tool == tool)
+            .unwrap_or(ParseCache { tool: tool.to_string(), entries: BTreeMap::new() })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).unwrap_or_default()
+    }
+
+    /// The cached parse of `article_key` if it is still what the gazetteer would give; `text_hash`
+    /// identifies the article's bytes and facts; `spotted` is the set of alias keys the current
+    /// gazetteer finds in the text.
+    pub fn get(
+        &self,
+        g: &Gazetteer,
+        children: &HashMap<usize, Vec<usize>>,
+        article_key: &str,
+        text_hash: &str,
+        spotted: &[String],
+    ) -> Option<Parsed> {
+        let e = self.entries.get(article_key)?;
+        if e.text != text_hash || !e.keys.keys().eq(spotted.iter()) {
+            return None;
+        }
+        if e.keys.iter().any(|(k, d)| key_digest(g, k) != *d)
+            || e.skeletons.iter().any(|(k, d)| skeleton_digest(g, k) != *d)
+        {
+            return None;
+        }
+        for (id, d) in &e.candidates {
+            let i = g.find(id)?;
+            if g.places[i].id != *id || place_digest(g, i, children) != *d {
+                return None;
+            }
+        }
+        let find = |id: &str| g.find(id);
+        let mentions = e
+            .mentions
+            .iter()
+            .map(|m| {
+                Some(Mention {
+                    range: m.range.0..m.range.1,
+                    source_range: m.source_range.0..m.source_range.1,
+                    surface: m.surface.clone(),
+                    place: find(&m.place)?,
+                    point: Coord { x: m.point.0, y: m.point.1 },
+                    geo_precision: m.geo_precision,
+                    confidence: m.confidence,
+                    zone: m.zone,
+                    sentence: m.sentence,
+                    direction: m.direction,
+                    nested: m.nested,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let non_places = e
+            .non_places
+            .iter()
+            .map(|n| {
+                Some(NonPlace {
+                    range: n.range.0..n.range.1,
+                    place: find(&n.place)?,
+                    reason: if n.metonymy { NonPlaceReason::Metonymy } else { NonPlaceReason::Comparison },
+                    sentence: n.sentence,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let candidates = e.candidates.keys().filter_map(|id| find(id)).collect();
+        Some(Parsed {
+            mentions,
+            non_places,
+            lookups: Lookups {
+                keys: e.keys.keys().cloned().collect(),
+                skeletons: e.skeletons.keys().cloned().collect(),
+                candidates,
+            },
+        })
+    }
+
+    /// Store a fresh parse.
+    pub fn put(
+        &mut self,
+        g: &Gazetteer,
+        children: &HashMap<usize, Vec<usize>>,
+        article_key: &str,
+        text_hash: &str,
+        p: &Parsed,
+    ) {
+        let id = |i: usize| g.places[i].id.clone();
+        let entry = Entry {
+            text: text_hash.to_string(),
+            mentions: p
+                .mentions
+                .iter()
+                .map(|m| StoredMention {
+                    range: (m.range.start, m.range.end),
+                    source_range: (m.source_range.start, m.source_range.end),
+                    surface: m.surface.clone(),
+                    place: id(m.place),
+                    point: (m.point.x, m.point.y),
+                    geo_precision: m.geo_precision,
+                    confidence: m.confidence,
+                    zone: m.zone,
+                    sentence: m.sentence,
+                    direction: m.direction,
+                    nested: m.nested,
+                })
+                .collect(),
+            non_places: p
+                .non_places
+                .iter()
+                .map(|n| StoredNonPlace {
+                    range: (n.range.start, n.range.end),
+                    place: id(n.place),
+                    metonymy: n.reason == NonPlaceReason::Metonymy,
+                    sentence: n.sentence,
+                })
+                .collect(),
+            keys: p.lookups.keys.iter().map(|k| (k.clone(), key_digest(g, k))).collect(),
+            skeletons: p.lookups.skeletons.iter().map(|k| (k.clone(), skeleton_digest(g, k))).collect(),
+            candidates: p.lookups.candidates.iter().map(|&c| (id(c), place_digest(g, c, children))).collect(),
+        };
+        self.entries.insert(article_key.to_string(), entry);
+    }
+
+    /// Drop the articles that no longer exist.
+    pub fn retain(&mut self, keys: &[String]) {
+        self.entries.retain(|k, _| keys.contains(k));
+    }
+}

@@ -1,0 +1,248 @@
+//! Rebuilding only what changed (issue 7): a build with nothing to do writes nothing; moving one place
+//! rewrites only the layers, sheets and tiles it touches and ends exactly where a cold build would;
+//! adding an article parses only it; a build killed at any moment leaves every output valid.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+/// A scratch copy of the bundled inputs, built into `out/`.
+struct Project {
+    dir: PathBuf,
+}
+
+impl Project {
+    fn new(name: &str) -> Project {
+        Project { dir: common::scratch_copy("incr", name) }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// `frontmap build` with extra arguments; panics on failure; returns stdout.
+    fn build(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_frontmap"))
+            .arg("build")
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "build failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    }
+
+    fn edit(&self, rel: &str, f: impl Fn(String) -> String) {
+        let p = self.path(rel);
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let new = f(text.clone());
+        assert_ne!(new, text, "{rel}: the edit changed nothing");
+        std::fs::write(&p, new).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    }
+
+    /// Move Rawa (GeoNames 92004, 34.48229 N 41.91898 E) 0.05° north.
+    fn move_rawa_north(&self) {
+        self.edit("gazetteer/geonames/cities500-mideast.txt", |t| {
+            t.lines()
+                .map(
+                    |l| {
+                        if l.starts_with("92004\t") { l.replace("\t34.48229\t", "\t34.53229\t") } else { l.to_string() }
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        });
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Every file under `dir` (the private `.cache` excepted) → its modification time.
+fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())).flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap_or(&p).to_string_lossy().into_owned();
+            if rel == ".cache" {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let t = e.metadata().and_then(|m| m.modified()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                out.insert(rel, t);
+            }
+        }
+    }
+    out
+}
+
+/// Every file under `dir` (`.cache` and the MBTiles file excepted) → its bytes.
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    mtimes(dir)
+        .into_keys()
+        .filter(|rel| !rel.ends_with(".mbtiles"))
+        .map(|rel| {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// Files whose modification time moved (or that appeared or vanished) between two listings.
+fn touched(before: &BTreeMap<String, SystemTime>, after: &BTreeMap<String, SystemTime>) -> Vec<String> {
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().filter(|k| before.get(*k) != after.get(*k)).cloned().collect()
+}
+
+/// The outputs of `a` and `b` are the same: every file byte for byte, and the MBTiles contents row for row.
+fn assert_same_outputs(a: &Path, b: &Path) {
+    let (ca, cb) = (contents(a), contents(b));
+    let names = |c: &BTreeMap<String, Vec<u8>>| c.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&ca), names(&cb), "different files in {} and {}", a.display(), b.display());
+    let differ: Vec<&String> = ca.iter().filter(|(k, v)| cb.get(*k) != Some(*v)).map(|(k, _)| k).collect();
+    assert!(differ.is_empty(), "incremental and cold outputs differ: {differ:?}");
+    let (ma, mb) = (a.join("tiles.mbtiles"), b.join("tiles.mbtiles"));
+    let ma = frontmap::tiles::mbtiles::contents(&ma).unwrap_or_else(|e| panic!("{e}"));
+    let mb = frontmap::tiles::mbtiles::contents(&mb).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        ma == mb,
+        "MBTiles contents differ ({} vs {} tiles, {} vs {} images)",
+        ma.tiles.len(),
+        mb.tiles.len(),
+        ma.images,
+        mb.images
+    );
+}
+
+#[test]
+fn a_build_with_nothing_changed_writes_no_file_and_says_so() {
+    let p = Project::new("nochange");
+    p.build(&[]);
+    let before = mtimes(&p.path("out"));
+    assert!(before.len() > 1000, "expected the tiles too, got {} files", before.len());
+    std::thread::sleep(Duration::from_millis(20));
+    // Touching an input without changing it is not a change either.
+    let art = p.path("articles/corpus.toml");
+    let text = std::fs::read(&art).unwrap_or_default();
+    std::fs::write(&art, text).unwrap_or_else(|e| panic!("{e}"));
+    let stdout = p.build(&[]);
+    assert!(stdout.contains("nothing to rebuild"), "{stdout}");
+    assert!(stdout.contains("0 files written"), "{stdout}");
+    assert_eq!(touched(&before, &mtimes(&p.path("out"))), Vec::<String>::new());
+}
+
+#[test]
+fn moving_one_place_redraws_only_what_it_touches_and_matches_a_cold_build() {
+    let p = Project::new("rawa");
+    p.build(&[]);
+    let before = mtimes(&p.path("out"));
+    let tiles_before = before.keys().filter(|k| k.starts_with("tiles/")).count();
+    std::thread::sleep(Duration::from_millis(20));
+    p.move_rawa_north();
+    let stdout = p.build(&[]);
+    assert!(stdout.contains("geonames/cities500-mideast.txt changed"), "{stdout}");
+    let after = mtimes(&p.path("out"));
+    let rewritten = touched(&before, &after);
+    // The layers that show Rawa or the events and fronts placed there change; the others stay.
+    for f in ["places.geojson", "events.geojson", "manifest.json"] {
+        assert!(rewritten.contains(&f.to_string()), "{f} not rewritten: {rewritten:?}");
+    }
+    for f in ["events.qml", "border.geojson", "crossings.geojson", "vendor/leaflet/leaflet.js"] {
+        assert!(!rewritten.contains(&f.to_string()), "{f} rewritten: {rewritten:?}");
+    }
+    let tiles = rewritten.iter().filter(|k| k.starts_with("tiles/")).count();
+    assert!(tiles > 0, "no tile redrawn: {rewritten:?}");
+    assert!(tiles * 20 < tiles_before, "{tiles} of {tiles_before} tiles rewritten (≥ 5%)");
+    // And the result is what a cold build of the same inputs gives, byte for byte.
+    let cold = Project::new("rawa-cold");
+    cold.move_rawa_north();
+    cold.build(&[]);
+    assert_same_outputs(&p.path("out"), &cold.path("out"));
+}
+
+#[test]
+fn adding_an_article_parses_only_it() {
+    let p = Project::new("add");
+    let first = p.build(&[]);
+    assert!(first.contains("articles re-parsed"), "{first}");
+    std::fs::write(
+        p.path("articles/900_added.txt"),
+        "Bagdad, 20 novembre 2017 (AFP)\n\nLes forces irakiennes ont repris lundi le contrôle de Rawa, \
+         dernière ville tenue par le groupe Etat islamique dans la province d'Anbar.\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = p.build(&[]);
+    assert!(stdout.contains("article 900_added.txt added"), "{stdout}");
+    assert!(stdout.contains("1 article re-parsed"), "{stdout}");
+    let places = std::fs::read_to_string(p.path("out/places.geojson")).unwrap_or_default();
+    assert!(places.contains("900_added.txt"), "the new article's mentions are missing");
+    // Removing it again gives back the first build's layers.
+    let fresh = Project::new("add-cold");
+    fresh.build(&[]);
+    std::fs::remove_file(p.path("articles/900_added.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let stdout = p.build(&[]);
+    assert!(stdout.contains("0 articles re-parsed") || !stdout.contains("re-parsed"), "{stdout}");
+    assert_same_outputs(&p.path("out"), &fresh.path("out"));
+}
+
+/// Every output is whole: JSON parses, PNGs decode, the MBTiles file opens; no temporary file is visible.
+fn assert_outputs_valid(out: &Path) {
+    for (rel, _) in mtimes(out) {
+        let p = out.join(&rel);
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            continue; // a temporary file of the killed build: never read, removed by the next build
+        }
+        if rel.ends_with(".geojson") || rel.ends_with(".json") {
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{rel} is broken: {e}"));
+        } else if rel.ends_with(".png") {
+            image::open(&p).unwrap_or_else(|e| panic!("{rel} is broken: {e}"));
+        } else if rel.ends_with(".mbtiles") {
+            frontmap::tiles::mbtiles::contents(&p).unwrap_or_else(|e| panic!("{rel} is broken: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_every_output_valid() {
+    let p = Project::new("kill");
+    p.build(&[]);
+    p.move_rawa_north();
+    // Kill full rebuilds at several points of their run (gazetteer, layers, sheets, tiles, archives).
+    for ms in [30u64, 150, 400, 800, 1400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontmap"))
+            .args(["build", "--force"])
+            .current_dir(&p.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill(); // SIGKILL: no destructor, no cleanup
+        let _ = child.wait();
+        assert_outputs_valid(&p.path("out"));
+    }
+    // The next build finishes the work and ends where a cold build does.
+    p.build(&[]);
+    let leftovers: Vec<String> = mtimes(&p.path("out")).into_keys().filter(|k| k.contains(".tmp-")).collect();
+    assert!(leftovers.iter().all(|k| k.starts_with("tiles")), "temporary files left: {leftovers:?}");
+    let cold = Project::new("kill-cold");
+    cold.move_rawa_north();
+    cold.build(&[]);
+    assert_same_outputs(&p.path("out"), &cold.path("out"));
+}
