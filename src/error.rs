@@ -18,6 +18,9 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
+    /// `frontmap watch` could not watch a directory (missing, or out of inotify watches).
+    #[error("{path}: cannot watch: {source}")]
+    Watch { path: PathBuf, source: notify::Error },
 }
 
 impl Error {
@@ -25,6 +28,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Write { .. } => 1,
+            Error::Watch { .. } => 1,
             Error::Render(e) => e.exit_code(),
             _ => 2,
         }
