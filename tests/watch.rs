@@ -190,6 +190,12 @@ fn place_changes_between_the_bundled_gazetteer_and_an_edited_copy() {
         format!("{}rawa\tRaoua\n", String::from_utf8(read(&gdir.join("aliases.tsv"))).expect("UTF-8")),
     )
     .expect("write aliases");
+    // A curated entry taking over the GeoNames row of Zaxo: the same place, renamed, not a new one.
+    let text = String::from_utf8(read(&places)).expect("UTF-8");
+    let end = text.rfind(']').expect("the features array");
+    let zakho = ",\n{\"geometry\": null, \"properties\": {\"country\": \"IQ\", \"geonames_id\": 89570, \"id\": \"zakho\", \"kind\": \"city\", \"name\": \"Zakho\", \"source\": \"curated\"}, \"type\": \"Feature\"}\n";
+    let text = format!("{}{zakho}{}", text[..end].trim_end(), &text[end..]);
+    std::fs::write(&places, text).expect("write");
     let new = Gazetteer::load_dir(&gdir).expect("edited gazetteer");
     let changes = place_changes(&old, &new);
     let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
@@ -198,11 +204,13 @@ fn place_changes_between_the_bundled_gazetteer_and_an_edited_copy() {
         [
             "alias \"Karablah-watch\" added to Al-Karabla",
             "Al-Karabla moved 5.5 km north",
-            "alias \"Raoua\" added to Rawa"
+            "alias \"Raoua\" added to Rawa",
+            "Zaxo renamed Zakho",
+            "Zakho: id, kind, source changed",
         ],
         "{changes:?}"
     );
     assert!(matches!(&changes[1], PlaceChange::Moved { id, direction: "north", .. } if id == "karabilah"));
-    assert_eq!(summarize(&changes, 1), ["alias \"Karablah-watch\" added to Al-Karabla", "… and 2 more"]);
+    assert_eq!(summarize(&changes, 1), ["alias \"Karablah-watch\" added to Al-Karabla", "… and 4 more"]);
     assert!(place_changes(&new, &new).is_empty());
 }

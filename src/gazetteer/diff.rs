@@ -26,7 +26,8 @@ pub enum PlaceChange {
     Moved { id: String, name: String, km: f64, direction: &'static str },
     /// The line or area changed (rivers, provinces, borders…).
     Reshaped { id: String, name: String },
-    /// Something else changed: the fields, e.g. `["kind", "parent"]`.
+    /// Something else changed: the fields, e.g. `["kind", "parent"]`; `"id"` when a curated entry took
+    /// over a dataset's place (the old id now redirects to the new one).
     OtherwiseChanged { id: String, name: String, fields: Vec<&'static str> },
 }
 
@@ -128,6 +129,7 @@ fn compare(old: &Place, new: &Place, out: &mut Vec<PlaceChange>) {
     }
     let mut fields = Vec::new();
     for (field, differs) in [
+        ("id", old.id != new.id),
         ("kind", old.kind != new.kind),
         ("parent", old.parent != new.parent),
         ("country", old.country != new.country),
@@ -149,8 +151,8 @@ fn compare(old: &Place, new: &Place, out: &mut Vec<PlaceChange>) {
         }
     }
     // Curated names are aliases someone vouched for: already reported when they add a name.
-    if fields == ["curated_names"] && names_reported {
-        fields.clear();
+    if names_reported {
+        fields.retain(|f| *f != "curated_names");
     }
     if !fields.is_empty() {
         out.push(PlaceChange::OtherwiseChanged { id: id.clone(), name: name.clone(), fields });
@@ -180,9 +182,31 @@ fn compare(old: &Place, new: &Place, out: &mut Vec<PlaceChange>) {
 pub fn place_changes(old: &Gazetteer, new: &Gazetteer) -> Vec<PlaceChange> {
     let old_by_id: HashMap<&str, &Place> = old.places.iter().map(|p| (p.id.as_str(), p)).collect();
     let new_ids: HashSet<&str> = new.places.iter().map(|p| p.id.as_str()).collect();
-    let mut ids: Vec<(&str, Option<&Place>, Option<&Place>)> =
-        new.places.iter().map(|p| (p.id.as_str(), old_by_id.get(p.id.as_str()).copied(), Some(p))).collect();
-    ids.extend(old.places.iter().filter(|p| !new_ids.contains(p.id.as_str())).map(|p| (p.id.as_str(), Some(p), None)));
+    // An old id the new gazetteer redirects to a new id (a curated entry took over a GeoNames place):
+    // the same place under another id, not a removal and an addition.
+    let mut taken_over: HashMap<&str, &Place> = HashMap::new();
+    for o in old.places.iter().filter(|p| !new_ids.contains(p.id.as_str())) {
+        if let Some(n) = new.find(&o.id).map(|j| &new.places[j]) {
+            if !old_by_id.contains_key(n.id.as_str()) {
+                taken_over.entry(n.id.as_str()).or_insert(o);
+            }
+        }
+    }
+    let mut ids: Vec<(&str, Option<&Place>, Option<&Place>)> = new
+        .places
+        .iter()
+        .map(|p| {
+            let id = p.id.as_str();
+            (id, old_by_id.get(id).or_else(|| taken_over.get(id)).copied(), Some(p))
+        })
+        .collect();
+    let paired: HashSet<&str> = taken_over.values().map(|o| o.id.as_str()).collect();
+    ids.extend(
+        old.places
+            .iter()
+            .filter(|p| !new_ids.contains(p.id.as_str()) && !paired.contains(p.id.as_str()))
+            .map(|p| (p.id.as_str(), Some(p), None)),
+    );
     ids.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
     for (id, o, n) in ids {
