@@ -159,6 +159,8 @@ fn report(out: &mut dyn Write, result: &Result<BuildSummary, Error>, first: bool
 /// does not exist, no more inotify watches); build errors are printed and watching goes on.
 pub fn watch(cfg: &BuildConfig, opts: &WatchOptions, out: &mut dyn Write) -> Result<(), Error> {
     let roots = watched_dirs(cfg);
+    // Created now (the build would anyway) so that it is canonical like the paths of the events.
+    let _ = std::fs::create_dir_all(&cfg.out);
     let out_dir = absolute(&cfg.out);
     if let Some(missing) = roots.iter().find(|r| !r.is_dir()) {
         return Err(Error::Usage(format!("{}: not a directory, nothing to watch", missing.display())));
