@@ -20,6 +20,9 @@ pub enum Error {
     Input(#[from] crate::incremental::manifest::ManifestError),
     #[error("{0}")]
     Usage(String),
+    /// `frontmap watch` could not watch a directory (missing, or out of inotify watches).
+    #[error("{path}: cannot watch: {source}")]
+    Watch { path: PathBuf, source: notify::Error },
 }
 
 impl Error {
@@ -27,6 +30,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Write { .. } => 1,
+            Error::Watch { .. } => 1,
             Error::Render(e) => e.exit_code(),
             _ => 2,
         }

@@ -18,3 +18,4 @@ pub mod render;
 pub mod text;
 pub mod tiles;
 pub mod viewer;
+pub mod watch;

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod check;
+pub mod diff;
 pub mod geonames;
 pub mod index;
 pub mod layer;
