@@ -277,7 +277,21 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     crate::render::check_styles(&cfg.styles)?;
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
+    let previous_gazetteer = session.gazetteer.clone();
     let (gazetteer, gazetteer_key) = open_gazetteer(&cfg.gazetteer, session)?;
+    if !state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key {
+        // What the edit did, place by place: from the session's gazetteer, or the snapshot still cached.
+        let old = match previous_gazetteer {
+            Some((k, g)) if k == state.gazetteer_key => Some(g),
+            _ => Gazetteer::from_key(&state.gazetteer_key).map(Arc::new),
+        };
+        if let Some(old) = old {
+            summary.changes.extend(crate::gazetteer::diff::summarize(
+                &crate::gazetteer::diff::place_changes(&old, &gazetteer),
+                10,
+            ));
+        }
+    }
     timer.lap("gazetteer");
     let articles = read_articles(&cfg.articles, cfg.date)?;
     let parser = GeoParser::new(&gazetteer);

@@ -31,23 +31,24 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Build every output from the bundled corpus (or the given directories) into out/.
-    #[command(after_help = "Example:\n  frontmap build --articles articles --out out")]
+    ///
+    /// Incremental: the build hashes its inputs (articles, gazetteer, styles; a file whose size and mtime
+    /// did not move is not read again) and compares them with out/manifest.json and the private state
+    /// in out/.cache/. With no change it returns at once and writes nothing. Otherwise it re-geoparses only
+    /// the articles whose text, or whose candidate places in the gazetteer, changed; rewrites only the
+    /// files whose bytes change; redraws only the map sheets and tiles that read a changed feature (with
+    /// its label margin) or whose labels moved; and updates MBTiles in place. Every file is written to a
+    /// temporary file and renamed, and the manifest and state last, so a build that fails or is killed
+    /// leaves every output whole and the next build redoes what is left.
+    ///
+    /// Prints what changed in the inputs ("gazetteer file geonames/cities500-mideast.txt changed",
+    /// "Rawa moved 5.6 km north"), the counts, and what was redone.
+    #[command(
+        after_help = "Examples:\n  frontmap build\n  frontmap build --articles articles --out out\n  frontmap build --force   # redo everything (files with unchanged bytes stay untouched)"
+    )]
     Build {
-        /// Directory of articles (*.txt, with an optional corpus.toml).
-        #[arg(long)]
-        articles: Option<PathBuf>,
-        /// Gazetteer directory.
-        #[arg(long)]
-        gazetteer: Option<PathBuf>,
-        /// Styles directory (styles/default.json, styles/maps.toml).
-        #[arg(long)]
-        styles: Option<PathBuf>,
-        /// Output directory.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Publication date for every article (YYYY-MM-DD, YYYY-MM or YYYY), overriding corpus.toml.
-        #[arg(long, value_parser = parse_date)]
-        date: Option<DateRange>,
+        #[command(flatten)]
+        build: BuildArgs,
         /// Redo everything, ignoring what the previous build recorded in OUT/.cache (files whose bytes do
         /// not change are still left untouched).
         #[arg(long)]
@@ -219,6 +220,7 @@ impl BuildArgs {
             styles: default_dir(self.styles, "styles"),
             out: self.out,
             date: self.date,
+            force: false,
         }
     }
 }
@@ -288,15 +290,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build { articles, gazetteer, styles, out, date, force } => {
-            let cfg = BuildConfig {
-                articles: default_dir(articles, "articles"),
-                gazetteer: default_dir(gazetteer, "gazetteer"),
-                styles: default_dir(styles, "styles"),
-                out,
-                date,
-                force,
-            };
+        Command::Build { build, force } => {
+            let cfg = BuildConfig { force, ..build.config() };
             let summary = build::build(&cfg)?;
             for c in &summary.changes {
                 println!("{c}");
