@@ -19,6 +19,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 out = sys.argv[1] if len(sys.argv) > 1 else "out"
+start = os.getcwd()
 app = QgsApplication([], False)
 app.initQgis()
 failures = 0
@@ -80,15 +81,18 @@ for path in sorted(glob.glob(os.path.join(out, "*.geojson"))):
             detail += f", style {os.path.basename(qml)}: categorized by event_type ({len(renderer.categories())} categories)"
     report(not problems, path, "; ".join(problems) if problems else detail)
 
+out = os.path.abspath(out)
 rasters = sorted(glob.glob(os.path.join(out, "maps", "*.png")))
 mbtiles = os.path.join(out, "tiles.mbtiles")
 if os.path.exists(mbtiles):
     rasters.append(mbtiles)
 if not glob.glob(os.path.join(out, "maps", "*.png")):
-    report(False, os.path.join(out, "maps"), "no map sheet (*.png)")
+    report(False, os.path.relpath(os.path.join(out, "maps"), start), "no map sheet (*.png)")
 # GDAL writes statistics into a raster's .aux.xml when QGIS opens it (and GDAL_PAM_ENABLED=NO would stop it
 # reading the CRS from there too): open byte-identical copies, with their sidecars, so out/ stays untouched.
 scratch = tempfile.mkdtemp(prefix="qgis-check-")
+# GDAL also writes sidecars for MBTiles zoom levels (" - zoom_level=4.aux.xml") into the current directory.
+os.chdir(scratch)
 for path in rasters:
     copy = os.path.join(scratch, os.path.basename(path))
     for sidecar in ("", ".aux.xml"):
@@ -99,7 +103,7 @@ for path in rasters:
         shutil.copyfile(world, os.path.splitext(copy)[0] + ".pgw")
     layer = QgsRasterLayer(copy, os.path.basename(path), "gdal")
     if not layer.isValid():
-        report(False, path, "QgsRasterLayer is not valid")
+        report(False, os.path.relpath(path, start), "QgsRasterLayer is not valid")
         continue
     ext = layer.extent()
     authid = layer.crs().authid()
@@ -112,7 +116,7 @@ for path in rasters:
     if abs(ext.xMinimum()) < 1 and abs(ext.yMaximum()) < 1:
         problems.append(f"extent {ext.toString()} is the pixel grid: georeferencing not read")
     detail = f"{layer.width()}x{layer.height()} px, {authid}, extent {ext.toString(0)}"
-    report(not problems, path, "; ".join(problems) if problems else detail)
+    report(not problems, os.path.relpath(path, start), "; ".join(problems) if problems else detail)
 
 print(f"qgis-check: {failures} failures", flush=True)
 # Layers still referenced from Python when exitQgis() tears the providers down make QGIS 3.22 segfault on
