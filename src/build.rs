@@ -293,7 +293,9 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         }
     }
     timer.lap("gazetteer");
-    let articles = read_articles(&cfg.articles, cfg.date)?;
+    let (articles, duplicates) = text::dedupe(read_articles(&cfg.articles, cfg.date)?);
+    summary.warnings.extend(text::read_warnings(&articles));
+    summary.warnings.extend(duplicates);
     let parser = GeoParser::new(&gazetteer);
     let children = incremental::parse_cache::feature_children(&gazetteer);
     if state.binary != binary {

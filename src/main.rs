@@ -24,6 +24,9 @@ use std::process::ExitCode;
     after_help = "Examples:\n  frontmap build\n  frontmap watch\n  frontmap mentions articles/002_edf5805e63fa9134.txt\n  frontmap gazetteer lookup Gaza"
 )]
 struct Cli {
+    /// List every warning (build prints only how many there are).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -282,9 +285,42 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
-            eprintln!("frontmap: {e:#}");
+            eprintln!("frontmap: {}", message(&e));
             ExitCode::from(code as u8)
         }
+    }
+}
+
+/// The error and its causes, each cause once: our errors already print their source in their message
+/// ("cannot read: No such file"), which `{:#}` would repeat.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out
+}
+
+/// The end of a build: how many warnings, or each of them with `--verbose`.
+fn report_warnings(warnings: &[String], verbose: bool) {
+    if warnings.is_empty() {
+        return;
+    }
+    if verbose {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let n = warnings.len();
+    let s = if n == 1 { "" } else { "s" };
+    if verbose {
+        eprintln!("{n} warning{s}");
+    } else {
+        eprintln!("{n} warning{s} (run with --verbose to list them)");
     }
 }
 
@@ -298,6 +334,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("{}", summary.line());
             println!("{}", summary.rebuilt_line());
+            report_warnings(&summary.warnings, cli.verbose);
         }
         Command::Watch { build, debounce_ms } => {
             let cfg = build.config();
@@ -319,6 +356,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
             let rules = ZoneRules::builtin();
             let articles = files.iter().map(|f| build::read_file(f, &rules, date)).collect::<Result<Vec<_>, _>>()?;
+            let (articles, duplicates) = frontmap::text::dedupe(articles);
+            for w in frontmap::text::read_warnings(&articles).iter().chain(&duplicates) {
+                eprintln!("warning: {w}");
+            }
             let parsed = build::geoparse_all(&GeoParser::new(&g), &articles);
             let coded = frontmap::events::EventCoder::default().code(&g, &articles, &parsed);
             for w in &coded.warnings {

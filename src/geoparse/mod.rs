@@ -381,6 +381,9 @@ impl<'g> GeoParser<'g> {
             }
         }
         let mut parsed = Parsed { lookups, ..Default::default() };
+        // Nearest point of a line place (river, border) to a place: computed once per pair, not once per
+        // mention (long articles name the Euphrates thousands of times).
+        let mut closest_cache: HashMap<(usize, usize), Option<Coord<f64>>> = HashMap::new();
         for (si, s) in spots.iter().enumerate() {
             let Some(c) = s.chosen else { continue };
             let (mut place, _, top) = s.cands[c];
@@ -417,7 +420,7 @@ impl<'g> GeoParser<'g> {
                         resolved.iter().filter(|r| r.0.is_some() && r.0 == s.sentence).map(|r| r.1).collect();
                     let pool: Vec<usize> =
                         if in_sentence.is_empty() { resolved.iter().map(|r| r.1).collect() } else { in_sentence };
-                    self.touch_point(g, &pool, &counts).unwrap_or(p.point)
+                    self.touch_point(place, g, &pool, &counts, &mut closest_cache).unwrap_or(p.point)
                 }
                 _ => p.point,
             };
@@ -443,22 +446,27 @@ impl<'g> GeoParser<'g> {
     /// of `pool` lying within 25 km of it (else nearest the place closest to the line).
     fn touch_point(
         &self,
+        line_place: usize,
         line: &geo::Geometry<f64>,
         pool: &[usize],
         counts: &HashMap<usize, usize>,
+        cache: &mut HashMap<(usize, usize), Option<Coord<f64>>>,
     ) -> Option<Coord<f64>> {
-        let closest = |p: usize| -> Option<Coord<f64>> {
-            match line.closest_point(&Point(self.gazetteer.places[p].point)) {
-                geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Some(q.0),
-                geo::Closest::Indeterminate => None,
-            }
+        let mut pool = pool.to_vec();
+        pool.sort_unstable();
+        pool.dedup();
+        let mut closest = |p: usize| -> Option<Coord<f64>> {
+            *cache.entry((line_place, p)).or_insert_with(|| {
+                match line.closest_point(&Point(self.gazetteer.places[p].point)) {
+                    geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Some(q.0),
+                    geo::Closest::Indeterminate => None,
+                }
+            })
         };
-        let mut options: Vec<(usize, f64, Coord<f64>)> = pool
+        let options: Vec<(usize, f64, Coord<f64>)> = pool
             .iter()
             .filter_map(|&p| closest(p).map(|q| (p, score::haversine_km(q, self.gazetteer.places[p].point), q)))
             .collect();
-        options.sort_by_key(|o| o.0);
-        options.dedup_by_key(|o| o.0);
         let near: Vec<&(usize, f64, Coord<f64>)> = options.iter().filter(|o| o.1 <= 25.0).collect();
         let pick = if near.is_empty() {
             options.iter().min_by(|a, b| a.1.total_cmp(&b.1))

@@ -157,6 +157,23 @@ fn decode_charset(bytes: &[u8]) -> (String, SourceMap, Encoding) {
     }
 }
 
+/// Why `bytes` look like a binary file (an image, a PDF, a zip) rather than text, if they do: a NUL byte, or
+/// more than one control character in 50 among the first 8 KiB. UTF-16 with a BOM is text.
+pub fn binary_evidence(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if let Some(i) = head.iter().position(|&b| b == 0) {
+        return Some(format!("binary data, not text (NUL byte at offset {i})"));
+    }
+    let controls = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)).count();
+    if controls * 50 > head.len() {
+        return Some(format!("binary data, not text ({controls} control bytes in the first {} bytes)", head.len()));
+    }
+    None
+}
+
 fn windows1252(b: u8) -> char {
     const HIGH: [char; 32] = [
         '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}', '\u{90}', '‘',
@@ -355,6 +372,16 @@ mod tests {
         assert!(d.text.contains("&ÿÿÿÿ"));
         let d = decode("<p>a</p><p>&ÿ;</p>".as_bytes());
         assert!(d.text.contains("&ÿ;"));
+    }
+
+    #[test]
+    fn binary_is_told_from_text() {
+        assert!(binary_evidence(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").is_some());
+        assert!(binary_evidence(&[0x01, 0x02, 0x03, 0x04, b'a']).is_some());
+        assert!(binary_evidence(b"").is_none());
+        assert!(binary_evidence("Al-Qaïm\r\n\tpage 2\x0c".as_bytes()).is_none());
+        assert!(binary_evidence(b"la ville d'Al-Qa\xefm").is_none());
+        assert!(binary_evidence(&[0xFF, 0xFE, b'a', 0]).is_none());
     }
 
     #[test]

@@ -215,6 +215,9 @@ pub fn read_article(
     cli_date: Option<DateRange>,
 ) -> Result<Article, TextError> {
     let bytes = std::fs::read(path).map_err(|e| TextError::Io { path: path.to_path_buf(), source: e })?;
+    if let Some(msg) = decode::binary_evidence(&bytes) {
+        return Err(TextError::NotAnArticle { path: path.to_path_buf(), msg });
+    }
     let id = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
     let mut facts = corpus.articles.get(&id).cloned().unwrap_or_default();
     facts.cli_date = cli_date;
@@ -235,4 +238,110 @@ pub fn list_articles(dir: &Path) -> Result<Vec<PathBuf>, TextError> {
     }
     out.sort();
     Ok(out)
+}
+
+/// What reading guessed or repaired, one warning per article that needs one: text that was not UTF-8
+/// (decoded as Windows-1252, a superset of printable Latin-1), HTML markup stripped, no text at all.
+pub fn read_warnings(articles: &[Article]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in articles {
+        if a.encoding == Encoding::Windows1252 {
+            out.push(format!("{}: not UTF-8; decoded as {} (Latin-1)", a.path.display(), a.encoding.label()));
+        }
+        if a.html_stripped {
+            out.push(format!(
+                "{}: HTML markup stripped (tags, scripts, entities); offsets still point into the file",
+                a.path.display()
+            ));
+        }
+        if a.text.trim().is_empty() {
+            out.push(format!("{}: empty article (no text)", a.path.display()));
+        }
+    }
+    out
+}
+
+/// The text an article is compared by for [`dedupe`]: Unicode NFC, whitespace runs collapsed, trimmed.
+fn normalised_hash(text: &str) -> blake3::Hash {
+    use unicode_normalization::UnicodeNormalization;
+    let mut h = blake3::Hasher::new();
+    let mut buf = [0u8; 4];
+    let mut space = false;
+    let mut started = false;
+    for c in text.nfc() {
+        if c.is_whitespace() {
+            space = started;
+            continue;
+        }
+        if space {
+            h.update(b" ");
+            space = false;
+        }
+        started = true;
+        h.update(c.encode_utf8(&mut buf).as_bytes());
+    }
+    h.finalize()
+}
+
+/// Drop articles whose text is the same as an earlier one's (same file saved under two names, or in two
+/// encodings): compared after decoding, Unicode NFC and whitespace collapsing. The first in order is kept
+/// (its file name is the source every output cites); one warning per dropped file names both. Empty
+/// articles are never duplicates of each other.
+pub fn dedupe(articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
+    let mut seen: std::collections::HashMap<blake3::Hash, (String, String)> = std::collections::HashMap::new();
+    let mut kept = Vec::with_capacity(articles.len());
+    let mut warnings = Vec::new();
+    for a in articles {
+        if a.text.trim().is_empty() {
+            kept.push(a);
+            continue;
+        }
+        match seen.entry(normalised_hash(&a.text)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (path, id) = first.get();
+                warnings.push(format!("{}: same text as {path}; counted once, as {id}", a.path.display()))
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((a.path.display().to_string(), a.id.clone()));
+                kept.push(a);
+            }
+        }
+    }
+    (kept, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(name: &str, text: &str) -> Article {
+        Article::from_bytes(name, Path::new(name), text.as_bytes(), &ZoneRules::builtin(), &ArticleFacts::default())
+    }
+
+    #[test]
+    fn dedupe_keeps_the_first_of_identical_texts() {
+        let a = vec![
+            article("a.txt", "Les forces irakiennes ont repris Al-Qaïm.\n"),
+            article("b.txt", "Les  forces irakiennes\r\nont repris Al-Qai\u{308}m."),
+            article("c.txt", "Autre chose."),
+            article("d.txt", ""),
+            article("e.txt", "  "),
+        ];
+        let (kept, warnings) = dedupe(a);
+        let ids: Vec<&str> = kept.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a.txt", "c.txt", "d.txt", "e.txt"]);
+        assert_eq!(warnings, ["b.txt: same text as a.txt; counted once, as a.txt"]);
+    }
+
+    #[test]
+    fn read_warnings_name_the_file_and_the_encoding() {
+        let a = Article::from_bytes(
+            "l.txt",
+            Path::new("dir/l.txt"),
+            b"la ville d'Al-Qa\xefm",
+            &ZoneRules::builtin(),
+            &ArticleFacts::default(),
+        );
+        assert_eq!(read_warnings(&[a]), ["dir/l.txt: not UTF-8; decoded as Windows-1252 (Latin-1)"]);
+    }
 }
