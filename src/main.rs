@@ -72,8 +72,8 @@ enum Command {
     ///
     /// A build that fails (invalid JSON, an unknown place id in aliases.tsv, a bad style) prints the
     /// error, naming the file and line, and "build failed, keeping the last good output": out/ keeps
-    /// what the last good build wrote (an input error found while loading the gazetteer or the articles
-    /// stops the build before it writes anything), watching goes on, and the next good save rebuilds.
+    /// what the last good build wrote (the gazetteer, the articles, the style and maps.toml are all read
+    /// and checked before anything is written), watching goes on, and the next good save rebuilds.
     ///
     /// Stop with Ctrl-C. Exits with 2 if a watched directory does not exist, 1 if the system cannot
     /// watch it (e.g. out of inotify watches: raise fs.inotify.max_user_watches).
