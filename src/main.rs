@@ -3,9 +3,10 @@
 use clap::{Parser, Subcommand};
 use frontmap::build::{self, BuildConfig};
 use frontmap::error::Error;
+use frontmap::events::EventCoder;
 use frontmap::gazetteer::{self, Gazetteer};
 use frontmap::geoparse::GeoParser;
-use frontmap::text::{DateRange, ZoneRules};
+use frontmap::text::{Corpus, DateRange, ZoneRules};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -104,12 +105,15 @@ enum Command {
     /// place, date_start/date_end (ISO days) with date_precision, geo_precision, fatalities when
     /// stated, and every source with its quote.
     #[command(
-        after_help = "Example:\n  frontmap events articles/*.txt | jq -c '.properties | {date_start, event_type, place}'"
+        after_help = "Examples:\n  frontmap events articles/*.txt | jq -c '.properties | {date_start, event_type, place}'\n  frontmap events --articles /tmp/corpus > events.jsonl   # every article of a directory"
     )]
     Events {
         /// Article files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "articles")]
         files: Vec<PathBuf>,
+        /// Also every article of this directory (*.txt, *.html, *.htm, sorted by name), after the files.
+        #[arg(long)]
+        articles: Option<PathBuf>,
         /// Gazetteer directory.
         #[arg(long)]
         gazetteer: Option<PathBuf>,
@@ -315,12 +319,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             build::write_mentions(&g, &files, &mut out)?;
             out.flush()?;
         }
-        Command::Events { files, gazetteer, date } => {
+        Command::Events { files, articles, gazetteer, date } => {
             let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
-            let rules = ZoneRules::builtin();
-            let articles = files.iter().map(|f| build::read_file(f, &rules, date)).collect::<Result<Vec<_>, _>>()?;
-            let parsed = build::geoparse_all(&GeoParser::new(&g), &articles);
-            let coded = frontmap::events::EventCoder::default().code(&g, &articles, &parsed);
+            let mut files = files;
+            if let Some(dir) = articles {
+                files.extend(frontmap::text::list_articles(&dir).map_err(Error::from)?);
+            }
+            let coded = stream_events(&g, &files, date)?;
             for w in &coded.warnings {
                 eprintln!("warning: {w}");
             }
@@ -381,6 +386,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gazetteer(cmd) => gazetteer_command(cmd)?,
     }
     Ok(())
+}
+
+/// Geoparse and code `files` a batch at a time (in parallel within a batch), keeping only each article's
+/// raw events, then merge: memory holds one batch of articles, not the corpus. Each directory's
+/// `corpus.toml` is read once.
+fn stream_events(g: &Gazetteer, files: &[PathBuf], date: Option<DateRange>) -> anyhow::Result<frontmap::events::Coded> {
+    use rayon::prelude::*;
+    let rules = ZoneRules::builtin();
+    let mut corpora: std::collections::HashMap<PathBuf, Corpus> = std::collections::HashMap::new();
+    for f in files {
+        let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        if let std::collections::hash_map::Entry::Vacant(e) = corpora.entry(dir) {
+            let corpus = Corpus::load(e.key()).map_err(Error::from)?;
+            e.insert(corpus);
+        }
+    }
+    let parser = GeoParser::new(g);
+    let events = EventCoder::default();
+    let coder = events.coder(g);
+    let empty = Corpus::default();
+    let mut raw = Vec::new();
+    let mut warnings = Vec::new();
+    for chunk in files.chunks(256) {
+        let coded: Vec<Result<_, Error>> = chunk
+            .par_iter()
+            .map(|f| {
+                let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let corpus = corpora.get(dir).unwrap_or(&empty);
+                let article = frontmap::text::read_article(f, &rules, corpus, date)?;
+                let parsed = parser.parse(&article);
+                Ok(EventCoder::article_events(&coder, &article, &parsed))
+            })
+            .collect();
+        for c in coded {
+            let (r, w) = c?;
+            raw.extend(r);
+            warnings.extend(w);
+        }
+    }
+    Ok(frontmap::events::Coded { events: events.merge(raw, g), warnings })
 }
 
 fn gazetteer_command(cmd: GazetteerCommand) -> anyhow::Result<()> {
