@@ -155,6 +155,51 @@ pub fn write_mentions(g: &Gazetteer, files: &[PathBuf], out: &mut impl std::io::
     Ok(count)
 }
 
+/// Code and merge the events of article files, streamed in parallel batches of 256: only each article's
+/// raw events are kept, so memory follows the events, not the text. Each directory's `corpus.toml` is read
+/// once; duplicate articles (same text under two names) count once, with a warning, as do read warnings.
+pub fn code_files(g: &Gazetteer, files: &[PathBuf], date: Option<DateRange>) -> Result<crate::events::Coded, Error> {
+    let rules = ZoneRules::builtin();
+    let mut corpora: std::collections::HashMap<PathBuf, Corpus> = std::collections::HashMap::new();
+    for f in files {
+        let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        if let std::collections::hash_map::Entry::Vacant(e) = corpora.entry(dir) {
+            let corpus = Corpus::load(e.key())?;
+            e.insert(corpus);
+        }
+    }
+    let parser = GeoParser::new(g);
+    let events = EventCoder::default();
+    let coder = events.coder(g);
+    let empty = Corpus::default();
+    let mut seen = text::Deduper::default();
+    let mut raw = Vec::new();
+    let mut warnings = Vec::new();
+    for chunk in files.chunks(256) {
+        let read: Vec<Article> = chunk
+            .par_iter()
+            .map(|f| {
+                let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                text::read_article(f, &rules, corpora.get(dir).unwrap_or(&empty), date)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut kept = Vec::with_capacity(read.len());
+        for a in read {
+            match seen.admit(&a) {
+                Ok(()) => kept.push(a),
+                Err(w) => warnings.push(w),
+            }
+        }
+        warnings.extend(text::read_warnings(&kept));
+        let coded: Vec<_> = kept.par_iter().map(|a| EventCoder::article_events(&coder, a, &parser.parse(a))).collect();
+        for (r, w) in coded {
+            raw.extend(r);
+            warnings.extend(w);
+        }
+    }
+    Ok(crate::events::Coded { events: events.merge(raw, g), warnings })
+}
+
 /// Read every article of a directory (with its `corpus.toml`).
 pub fn read_articles(dir: &Path, date: Option<DateRange>) -> Result<Vec<Article>, Error> {
     let corpus = Corpus::load(dir)?;
@@ -293,64 +338,10 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         }
     }
     timer.lap("gazetteer");
-    let (articles, duplicates) = text::dedupe(read_articles(&cfg.articles, cfg.date)?);
-    summary.warnings.extend(text::read_warnings(&articles));
-    summary.warnings.extend(duplicates);
-    let parser = GeoParser::new(&gazetteer);
-    let children = incremental::parse_cache::feature_children(&gazetteer);
-    if state.binary != binary {
-        state.parses = Default::default();
-    }
-    let keys: Vec<String> = articles.iter().map(text_key).collect();
-    let cache = &state.parses;
-    let results: Vec<(Parsed, bool)> = articles
-        .par_iter()
-        .zip(&keys)
-        .map(|(a, key)| {
-            let spotted = parser.spot_keys(a);
-            match cache.get(&gazetteer, &children, &a.id, key, &spotted) {
-                Some(p) => (p, false),
-                None => (parser.parse(a), true),
-            }
-        })
-        .collect();
-    let mut parsed = Vec::with_capacity(results.len());
-    for ((a, key), (p, fresh)) in articles.iter().zip(&keys).zip(results) {
-        if fresh {
-            summary.rebuilt.articles_parsed += 1;
-            state.parses.put(&gazetteer, &children, &a.id, key, &p);
-        }
-        parsed.push(p);
-    }
-    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
-    state.parses.retain(&ids);
-    timer.lap("geoparse");
-    summary.articles = articles.len();
-    let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
-        articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
-    summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
-    let places = crate::output::places::places_geojson(&pairs, &gazetteer);
-    summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
-    summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, &mut summary)?;
-    let coded = EventCoder::default().code(&gazetteer, &articles, &parsed);
-    summary.events = coded.events.len();
-    summary.warnings.extend(coded.warnings);
-    let events = crate::output::events::events_geojson(&coded.events, &gazetteer);
-    summary.rebuilt.events = write_layer(&cfg.out, "events.geojson", &events, &mut summary)?;
-    write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), &mut summary)?;
-    // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
-    let projection = crate::project::project(&gazetteer, &articles, &parsed, &coded.events);
-    summary.warnings.extend(projection.warnings.iter().cloned());
-    (summary.axes, summary.areas, summary.claims) =
-        (projection.axes.len(), projection.areas.len(), projection.claims.len());
-    use crate::output::project as op;
-    summary.rebuilt.fronts =
-        write_layer(&cfg.out, "fronts.geojson", &op::fronts_geojson(&projection.axes), &mut summary)?;
-    summary.rebuilt.areas =
-        write_layer(&cfg.out, "areas.geojson", &op::areas_geojson(&projection.areas), &mut summary)?;
-    write(&cfg.out, "border.geojson", op::border_geojson(&projection.borders).as_bytes(), &mut summary)?;
-    write(&cfg.out, "crossings.geojson", op::crossings_geojson(&projection.crossings).as_bytes(), &mut summary)?;
-    write(&cfg.out, "claims.json", op::claims_json(&projection.claims).as_bytes(), &mut summary)?;
+    // Everything corpus-sized lives inside `layers` and is freed before rendering (which reads the layers
+    // back from disk).
+    let new_binary = binary != state.binary;
+    layers(cfg, &gazetteer, &mut state, new_binary, &mut summary, &mut timer)?;
     timer.lap("layers");
     // Map sheets, from the layers just written.
     let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -399,6 +390,84 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
     timer.lap("manifest");
     Ok(summary)
+}
+
+/// Geoparse (through the parse cache), code events, project, and write every layer. Owns everything
+/// corpus-sized, so it is all freed before rendering.
+fn layers(
+    cfg: &BuildConfig,
+    gazetteer: &Gazetteer,
+    state: &mut State,
+    new_binary: bool,
+    summary: &mut BuildSummary,
+    timer: &mut Timer,
+) -> Result<(), Error> {
+    let (articles, duplicates) = text::dedupe(read_articles(&cfg.articles, cfg.date)?);
+    summary.warnings.extend(text::read_warnings(&articles));
+    summary.warnings.extend(duplicates);
+    let parser = GeoParser::new(gazetteer);
+    let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
+    if new_binary {
+        state.parses = Default::default();
+    }
+    let keys: Vec<String> = articles.iter().map(text_key).collect();
+    let cache = &state.parses;
+    let results: Vec<(Parsed, Option<incremental::parse_cache::Entry>)> = articles
+        .par_iter()
+        .zip(&keys)
+        .map(|(a, key)| {
+            let hit = if cache.has(&a.id, key) {
+                cache.get(gazetteer, &digests, &a.id, key, &parser.spot_keys(a))
+            } else {
+                None
+            };
+            match hit {
+                Some(p) => (p, None),
+                None => {
+                    let mut p = parser.parse(a);
+                    let entry = incremental::parse_cache::ParseCache::entry(gazetteer, &digests, key, &p);
+                    p.lookups = Default::default();
+                    (p, Some(entry))
+                }
+            }
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for (a, (p, entry)) in articles.iter().zip(results) {
+        if let Some(entry) = entry {
+            summary.rebuilt.articles_parsed += 1;
+            state.parses.insert(&a.id, entry);
+        }
+        parsed.push(p);
+    }
+    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
+    state.parses.retain(&ids);
+    timer.lap("geoparse");
+    summary.articles = articles.len();
+    let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
+        articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
+    summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
+    let places = crate::output::places::places_geojson(&pairs, gazetteer);
+    summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
+    summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, summary)?;
+    let coded = EventCoder::default().code(gazetteer, &articles, &parsed);
+    summary.events = coded.events.len();
+    summary.warnings.extend(coded.warnings);
+    let events = crate::output::events::events_geojson(&coded.events, gazetteer);
+    summary.rebuilt.events = write_layer(&cfg.out, "events.geojson", &events, summary)?;
+    write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), summary)?;
+    // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
+    let projection = crate::project::project(gazetteer, &articles, &parsed, &coded.events);
+    summary.warnings.extend(projection.warnings.iter().cloned());
+    (summary.axes, summary.areas, summary.claims) =
+        (projection.axes.len(), projection.areas.len(), projection.claims.len());
+    use crate::output::project as op;
+    summary.rebuilt.fronts = write_layer(&cfg.out, "fronts.geojson", &op::fronts_geojson(&projection.axes), summary)?;
+    summary.rebuilt.areas = write_layer(&cfg.out, "areas.geojson", &op::areas_geojson(&projection.areas), summary)?;
+    write(&cfg.out, "border.geojson", op::border_geojson(&projection.borders).as_bytes(), summary)?;
+    write(&cfg.out, "crossings.geojson", op::crossings_geojson(&projection.crossings).as_bytes(), summary)?;
+    write(&cfg.out, "claims.json", op::claims_json(&projection.claims).as_bytes(), summary)?;
+    Ok(())
 }
 
 /// The gazetteer, from the session when its content is unchanged.

@@ -5,7 +5,7 @@ use frontmap::build::{self, BuildConfig};
 use frontmap::error::Error;
 use frontmap::gazetteer::{self, Gazetteer};
 use frontmap::geoparse::GeoParser;
-use frontmap::text::{DateRange, ZoneRules};
+use frontmap::text::DateRange;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -107,12 +107,15 @@ enum Command {
     /// place, date_start/date_end (ISO days) with date_precision, geo_precision, fatalities when
     /// stated, and every source with its quote.
     #[command(
-        after_help = "Example:\n  frontmap events articles/*.txt | jq -c '.properties | {date_start, event_type, place}'"
+        after_help = "Examples:\n  frontmap events articles/*.txt | jq -c '.properties | {date_start, event_type, place}'\n  frontmap events --articles /tmp/corpus > events.jsonl   # every article of a directory"
     )]
     Events {
         /// Article files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "articles")]
         files: Vec<PathBuf>,
+        /// Also every article of this directory (*.txt, *.html, *.htm, sorted by name), after the files.
+        #[arg(long)]
+        articles: Option<PathBuf>,
         /// Gazetteer directory.
         #[arg(long)]
         gazetteer: Option<PathBuf>,
@@ -352,16 +355,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             build::write_mentions(&g, &files, &mut out)?;
             out.flush()?;
         }
-        Command::Events { files, gazetteer, date } => {
+        Command::Events { files, articles, gazetteer, date } => {
             let g = Gazetteer::open(&default_dir(gazetteer, "gazetteer")).map_err(Error::from)?;
-            let rules = ZoneRules::builtin();
-            let articles = files.iter().map(|f| build::read_file(f, &rules, date)).collect::<Result<Vec<_>, _>>()?;
-            let (articles, duplicates) = frontmap::text::dedupe(articles);
-            for w in frontmap::text::read_warnings(&articles).iter().chain(&duplicates) {
-                eprintln!("warning: {w}");
+            let mut files = files;
+            if let Some(dir) = articles {
+                files.extend(frontmap::text::list_articles(&dir).map_err(Error::from)?);
             }
-            let parsed = build::geoparse_all(&GeoParser::new(&g), &articles);
-            let coded = frontmap::events::EventCoder::default().code(&g, &articles, &parsed);
+            let coded = build::code_files(&g, &files, date)?;
             for w in &coded.warnings {
                 eprintln!("warning: {w}");
             }

@@ -118,7 +118,7 @@ pub struct Coder<'a> {
     pub demonyms: &'a Demonyms,
     /// Nearest border (and its nearest point) per town, computed once: "la frontière" is resolved many
     /// times against the same few towns.
-    pub border_cache: std::cell::RefCell<HashMap<usize, Option<BorderPoint>>>,
+    pub border_cache: std::sync::Mutex<HashMap<usize, Option<BorderPoint>>>,
 }
 
 /// A border (gazetteer index) and its point nearest a town.
@@ -340,11 +340,14 @@ impl Coder<'_> {
 
     /// The border nearest a place, and the point of it nearest that place.
     fn border_point(&self, near: usize) -> Option<(usize, Coord<f64>)> {
-        if let Some(hit) = self.border_cache.borrow().get(&near) {
-            return *hit;
+        let lock = || self.border_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hit = lock().get(&near).copied();
+        if let Some(hit) = hit {
+            return hit;
         }
+        // Computed outside the lock: the answer does not depend on which thread computes it first.
         let found = self.border_point_uncached(near);
-        self.border_cache.borrow_mut().insert(near, found);
+        lock().insert(near, found);
         found
     }
 

@@ -37,25 +37,52 @@ pub struct Coded {
 }
 
 impl EventCoder {
-    /// Code and merge the events of `articles` (with their geoparse results, same order).
-    pub fn code(&self, g: &Gazetteer, articles: &[Article], parsed: &[Parsed]) -> Coded {
-        let coder = extract::Coder {
+    /// The sentence coder over `g`, to code articles one at a time (from any thread) with
+    /// [`EventCoder::article_events`] and merge with [`EventCoder::merge`]: a build that streams its
+    /// articles keeps only their raw events.
+    pub fn coder<'a>(&'a self, g: &'a Gazetteer) -> extract::Coder<'a> {
+        extract::Coder {
             g,
             lex: &self.lexicon,
             time: &self.time,
             demonyms: &self.demonyms,
             border_cache: Default::default(),
-        };
+        }
+    }
+
+    /// The raw (unmerged) events of one article and the warnings met coding it.
+    pub fn article_events(
+        coder: &extract::Coder<'_>,
+        article: &Article,
+        parsed: &Parsed,
+    ) -> (Vec<extract::RawEvent>, Vec<String>) {
+        let mut warnings = Vec::new();
+        if article.meta.date.is_none() {
+            warnings.push(format!("{}: no publication date (corpus.toml, date line or a dated sentence): its events cannot be dated and are left out", article.id));
+        }
+        let (r, w) = coder.article(article, parsed);
+        warnings.extend(w);
+        (r, warnings)
+    }
+
+    /// Merge the raw events of a corpus (in article order) into events.
+    pub fn merge(&self, raw: Vec<extract::RawEvent>, g: &Gazetteer) -> Vec<Event> {
+        merge::merge(raw, g, &self.lexicon)
+    }
+
+    /// Code and merge the events of `articles` (with their geoparse results, same order). Articles are
+    /// coded in parallel; the result does not depend on the number of threads.
+    pub fn code(&self, g: &Gazetteer, articles: &[Article], parsed: &[Parsed]) -> Coded {
+        use rayon::prelude::*;
+        let coder = self.coder(g);
+        let per_article: Vec<(Vec<extract::RawEvent>, Vec<String>)> =
+            articles.par_iter().zip(parsed.par_iter()).map(|(a, p)| Self::article_events(&coder, a, p)).collect();
         let mut raw = Vec::new();
         let mut warnings = Vec::new();
-        for (a, p) in articles.iter().zip(parsed) {
-            if a.meta.date.is_none() {
-                warnings.push(format!("{}: no publication date (corpus.toml, date line or a dated sentence): its events cannot be dated and are left out", a.id));
-            }
-            let (r, w) = coder.article(a, p);
+        for (r, w) in per_article {
             raw.extend(r);
             warnings.extend(w);
         }
-        Coded { events: merge::merge(raw, g, &self.lexicon), warnings }
+        Coded { events: self.merge(raw, g), warnings }
     }
 }

@@ -19,6 +19,9 @@ pub struct TimeLexicon {
     last_week: Vec<Vec<String>>,
     pub retrospective: Vec<Vec<String>>,
     pub irrealis: Vec<Vec<String>>,
+    /// The first words of the `last_week`, `offsets` and `discourse` phrases: a word that is none of
+    /// them starts none of those phrases, so they are not scanned for it.
+    first_words: std::collections::HashSet<String>,
 }
 
 /// A bad line in `time.tsv`.
@@ -67,6 +70,13 @@ impl TimeLexicon {
                 other => return Err(err(format!("unknown type {other:?}"))),
             }
         }
+        lex.first_words = lex
+            .last_week
+            .iter()
+            .chain(lex.offsets.iter().map(|o| &o.0))
+            .chain(lex.discourse.iter().map(|d| &d.0))
+            .filter_map(|p| p.first().cloned())
+            .collect();
         Ok(lex)
     }
 }
@@ -283,6 +293,13 @@ pub fn read_sentence(
                 i += len;
                 continue;
             }
+        }
+        if !lex.first_words.contains(w) {
+            if lex.retrospective.iter().any(|p| starts_at(ws, i, p)) {
+                out.retrospective = true;
+            }
+            i += 1;
+            continue;
         }
         if let Some(p) = lex.last_week.iter().find(|p| starts_at(ws, i, p)) {
             if let Some(d) = pub_day {

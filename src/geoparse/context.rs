@@ -217,17 +217,17 @@ const GEOGRAPHIC_PREFIXES: [&str; 44] = [
     "kurdistan",
 ];
 
-/// The words of `s` folded, in order.
-fn folded_words(s: &str) -> Vec<String> {
-    fold_name(s).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+/// The words of the folded text `f`, in order.
+fn words_of(f: &str) -> Vec<&str> {
+    f.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
-fn ends_with(words: &[String], phrase: &[String]) -> bool {
-    phrase.len() <= words.len() && words[words.len() - phrase.len()..] == *phrase
+fn ends_with(words: &[&str], phrase: &[String]) -> bool {
+    phrase.len() <= words.len() && words[words.len() - phrase.len()..].iter().zip(phrase).all(|(w, p)| w == p)
 }
 
-fn starts_with(words: &[String], phrase: &[String]) -> bool {
-    phrase.len() <= words.len() && words[..phrase.len()] == *phrase
+fn starts_with(words: &[&str], phrase: &[String]) -> bool {
+    phrase.len() <= words.len() && words[..phrase.len()].iter().zip(phrase).all(|(w, p)| w == p)
 }
 
 /// A past participle, roughly: "soutenu", "appuyée", "menés", "conquis".
@@ -249,26 +249,26 @@ pub fn analyse(
     // Only the last few words before and the first few after matter.
     let before_raw = &text[floor_boundary(text, span.start.saturating_sub(160).max(start))..span.start];
     let after_raw = &text[span.end..ceil_boundary(text, (span.end + 120).min(end))];
-    let before = folded_words(before_raw);
-    let after = folded_words(after_raw);
+    let (before_folded, after_folded) = (fold_name(before_raw), fold_name(after_raw));
+    let (before, after) = (words_of(&before_folded), words_of(&after_folded));
     let mut ctx = Context::default();
 
     let lead = before_raw.trim_end();
     let only_punct = |s: &str| s.chars().all(|c| !c.is_alphanumeric());
-    let bare_before: Vec<String> = before.iter().filter(|w| !ARTICLES.contains(&w.as_str())).cloned().collect();
+    let bare_before: Vec<&str> = before.iter().filter(|w| !ARTICLES.contains(w)).copied().collect();
     ctx.sentence_initial = only_punct(&text[start..span.start])
-        || (before.len() == 1 && ARTICLES.contains(&before[0].as_str()) && text[start..span.start].len() <= 8);
+        || (before.len() == 1 && ARTICLES.contains(&before[0]) && text[start..span.start].len() <= 8);
 
     // Strip one article right before the name ("de l'Euphrate", "par la Russie").
     let mut k = before.len();
-    if k > 0 && ARTICLES.contains(&before[k - 1].as_str()) {
+    if k > 0 && ARTICLES.contains(&before[k - 1]) {
         k -= 1;
     }
     let words = &before[..k];
-    ctx.locative = words.last().is_some_and(|w| LOCATIVES.contains(&w.as_str()));
+    ctx.locative = words.last().is_some_and(|w| LOCATIVES.contains(w));
 
     ctx.metonymy_cue = cues.metonymy_before.iter().any(|p| ends_with(words, p))
-        || (words.len() >= 2 && words[words.len() - 1] == "par" && looks_like_participle(&words[words.len() - 2]))
+        || (words.len() >= 2 && words[words.len() - 1] == "par" && looks_like_participle(words[words.len() - 2]))
         || (words.len() >= 2 && words[words.len() - 1] == "by" && words[words.len() - 2].ends_with("ed"));
     if !ctx.locative && cues.metonymy_after.iter().any(|p| starts_with(&after, p)) {
         ctx.metonymy_cue = true;
@@ -279,7 +279,7 @@ pub fn analyse(
         ctx.metonymy_cue = true;
     }
     // "au grand dam de Bagdad", "le soutien des Etats-Unis", "la victoire amère de Bagdad".
-    if words.last().is_some_and(|w| PREPOSITIONS.contains(&w.as_str())) {
+    if words.last().is_some_and(|w| PREPOSITIONS.contains(w)) {
         let head = &words[..words.len() - 1];
         if cues
             .metonymy_genitive
@@ -290,24 +290,24 @@ pub fn analyse(
         }
     }
     // "la crise aiguë entre Bagdad et Erbil": the two governments.
-    if words.last().is_some_and(|w| w == "entre" || w == "between") {
+    if words.last().is_some_and(|w| *w == "entre" || *w == "between") {
         let window = &words[words.len().saturating_sub(6)..words.len() - 1];
         if cues.metonymy_between.iter().any(|p| window.windows(p.len()).any(|w| w == p.as_slice())) {
             ctx.metonymy_cue = true;
         }
     }
     // "Pour Damas, qui n'a pas participé…": the opinion of a government.
-    if words.last().is_some_and(|w| w == "pour" || w == "for") && after_raw.trim_start().starts_with(',') {
+    if words.last().is_some_and(|w| *w == "pour" || *w == "for") && after_raw.trim_start().starts_with(',') {
         ctx.metonymy_cue = true;
     }
     // The name opens a clause: sentence start, punctuation, or a conjunction right before it (an article
     // may stand between: ". La Turquie a lancé").
     let before_article = match before.last() {
-        Some(w) if ARTICLES.contains(&w.as_str()) => {
+        Some(w) if ARTICLES.contains(w) => {
             let cut = lead.trim_end_matches(|c: char| c.is_alphanumeric() || c == '\'' || c == '’').trim_end();
-            (cut, before.len().checked_sub(2).map(|i| before[i].as_str()))
+            (cut, before.len().checked_sub(2).map(|i| before[i]))
         }
-        _ => (lead, before.last().map(String::as_str)),
+        _ => (lead, before.last().copied()),
     };
     let opens_clause = ctx.sentence_initial
         || before_article.0.is_empty()
@@ -316,16 +316,16 @@ pub fn analyse(
     // The word after the name, as written: "à" is not the verb "a", and "Syria's" is a possessive.
     let next_raw: String = after_raw.trim_start().chars().take_while(|c| c.is_alphanumeric()).collect();
     let possessive = after_raw.starts_with("'s") || after_raw.starts_with("’s");
-    let verb_next = !possessive && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(&w.as_str()));
+    let verb_next = !possessive && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(w));
     ctx.subject_of_verb = !ctx.locative && opens_clause && verb_next;
 
     // Head noun: HEAD [ADJ]{0,2} (de|d'|du|of) NAME, or HEAD, NAME (apposition).
     let apposition = lead.ends_with(',');
     let mut j = words.len();
-    let has_prep = j > 0 && PREPOSITIONS.contains(&words[j - 1].as_str());
+    let has_prep = j > 0 && PREPOSITIONS.contains(&words[j - 1]);
     if has_prep {
         j -= 1;
-        if let Some((d, n)) = Direction::from_words(&words[..j].iter().map(String::as_str).collect::<Vec<_>>()) {
+        if let Some((d, n)) = Direction::from_words(&words[..j]) {
             ctx.direction = Some(d);
             j -= n;
         }
@@ -337,8 +337,8 @@ pub fn analyse(
             }
             let end = j - skip;
             let two = (end >= 2).then(|| format!("{} {}", words[end - 2], words[end - 1]));
-            let one = (end >= 1).then(|| words[end - 1].clone());
-            let found = two.and_then(|t| cues.heads.get(&t)).or_else(|| one.and_then(|o| cues.heads.get(&o)));
+            let one = (end >= 1).then(|| words[end - 1]);
+            let found = two.and_then(|t| cues.heads.get(&t)).or_else(|| one.and_then(|o| cues.heads.get(o)));
             if let Some(cue) = found {
                 ctx.head = Some(cue.clone());
                 break;
@@ -352,21 +352,21 @@ pub fn analyse(
             k -= 1;
         }
         let two = (k >= 2).then(|| format!("{} {}", words[k - 2], words[k - 1]));
-        let one = (k >= 1).then(|| words[k - 1].clone());
+        let one = (k >= 1).then(|| words[k - 1]);
         ctx.head = two
             .and_then(|t| cues.heads.get(&t))
-            .or_else(|| one.and_then(|o| cues.heads.get(&o)))
+            .or_else(|| one.and_then(|o| cues.heads.get(o)))
             .filter(|c| c.direct)
             .cloned();
     }
     if ctx.head.is_none() {
         let two = (after.len() >= 2).then(|| format!("{} {}", after[0], after[1]));
-        let one = after.first().cloned();
-        ctx.head = two.and_then(|t| cues.tails.get(&t)).or_else(|| one.and_then(|o| cues.tails.get(&o))).cloned();
+        let one = after.first().copied();
+        ctx.head = two.and_then(|t| cues.tails.get(&t)).or_else(|| one.and_then(|o| cues.tails.get(o))).cloned();
     }
 
     // Persons: a title right before, or a capitalised word glued before ("Haider al-Abadi").
-    if bare_before.last().is_some_and(|w| cues.titles.contains(w)) && !has_prep {
+    if bare_before.last().is_some_and(|w| cues.titles.iter().any(|t| t == w)) && !has_prep {
         ctx.person = true;
     }
     // The word before the name, looking past an Arabic article ("Qassem al-Mohammedi").

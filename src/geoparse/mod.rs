@@ -88,7 +88,13 @@ pub struct GeoParser<'g> {
     cues: PlaceCues,
     blockers: Blockers,
     children: HashMap<usize, Vec<usize>>,
+    /// The point of a line (river, border) nearest a place, per (line, place): computed once per corpus,
+    /// as the same few rivers are placed against the same towns in article after article.
+    nearest_on_line: std::sync::Mutex<NearestOnLine>,
 }
+
+/// (line place, place) → the point of the line nearest the place.
+type NearestOnLine = HashMap<(usize, usize), Option<Coord<f64>>>;
 
 /// A candidate match before resolution.
 struct Spot {
@@ -124,7 +130,7 @@ impl<'g> GeoParser<'g> {
                 }
             }
         }
-        GeoParser { gazetteer, cues, blockers, children }
+        GeoParser { gazetteer, cues, blockers, children, nearest_on_line: Default::default() }
     }
 
     /// Context-free candidates for a name, best first: (place index, score). For `gazetteer lookup`.
@@ -381,9 +387,6 @@ impl<'g> GeoParser<'g> {
             }
         }
         let mut parsed = Parsed { lookups, ..Default::default() };
-        // Nearest point of a line place (river, border) to a place: computed once per pair, not once per
-        // mention (long articles name the Euphrates thousands of times).
-        let mut closest_cache: HashMap<(usize, usize), Option<Coord<f64>>> = HashMap::new();
         for (si, s) in spots.iter().enumerate() {
             let Some(c) = s.chosen else { continue };
             let (mut place, _, top) = s.cands[c];
@@ -420,7 +423,7 @@ impl<'g> GeoParser<'g> {
                         resolved.iter().filter(|r| r.0.is_some() && r.0 == s.sentence).map(|r| r.1).collect();
                     let pool: Vec<usize> =
                         if in_sentence.is_empty() { resolved.iter().map(|r| r.1).collect() } else { in_sentence };
-                    self.touch_point(place, g, &pool, &counts, &mut closest_cache).unwrap_or(p.point)
+                    self.touch_point(place, g, &pool, &counts).unwrap_or(p.point)
                 }
                 _ => p.point,
             };
@@ -450,19 +453,24 @@ impl<'g> GeoParser<'g> {
         line: &geo::Geometry<f64>,
         pool: &[usize],
         counts: &HashMap<usize, usize>,
-        cache: &mut HashMap<(usize, usize), Option<Coord<f64>>>,
     ) -> Option<Coord<f64>> {
+        let lock = || self.nearest_on_line.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let closest = |p: usize| -> Option<Coord<f64>> {
+            let hit = lock().get(&(line_place, p)).copied();
+            if let Some(hit) = hit {
+                return hit;
+            }
+            // Computed outside the lock: the answer does not depend on which thread computes it first.
+            let q = match line.closest_point(&Point(self.gazetteer.places[p].point)) {
+                geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Some(q.0),
+                geo::Closest::Indeterminate => None,
+            };
+            lock().insert((line_place, p), q);
+            q
+        };
         let mut pool = pool.to_vec();
         pool.sort_unstable();
         pool.dedup();
-        let mut closest = |p: usize| -> Option<Coord<f64>> {
-            *cache.entry((line_place, p)).or_insert_with(|| {
-                match line.closest_point(&Point(self.gazetteer.places[p].point)) {
-                    geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Some(q.0),
-                    geo::Closest::Indeterminate => None,
-                }
-            })
-        };
         let options: Vec<(usize, f64, Coord<f64>)> = pool
             .iter()
             .filter_map(|&p| closest(p).map(|q| (p, score::haversine_km(q, self.gazetteer.places[p].point), q)))

@@ -41,7 +41,7 @@ struct StoredNonPlace {
 
 /// One article's parse and its dependencies.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+pub struct Entry {
     /// Hash of the article's bytes and outside facts.
     text: String,
     mentions: Vec<StoredMention>,
@@ -117,6 +117,32 @@ fn skeleton_digest(g: &Gazetteer, key: &str) -> String {
     h.finalize().to_hex()[..24].to_string()
 }
 
+/// The digests of a gazetteer's places, each computed once per build on first use (from any thread):
+/// ten thousand articles naming Iraq hash its polygon once, not ten thousand times.
+pub struct PlaceDigests<'g> {
+    g: &'g Gazetteer,
+    children: HashMap<usize, Vec<usize>>,
+    memo: Vec<std::sync::OnceLock<String>>,
+}
+
+impl<'g> PlaceDigests<'g> {
+    pub fn new(g: &'g Gazetteer) -> PlaceDigests<'g> {
+        PlaceDigests {
+            g,
+            children: feature_children(g),
+            memo: (0..g.places.len()).map(|_| Default::default()).collect(),
+        }
+    }
+
+    /// The digest of place `i`.
+    pub fn get(&self, i: usize) -> &str {
+        match self.memo.get(i) {
+            Some(cell) => cell.get_or_init(|| place_digest(self.g, i, &self.children)),
+            None => "",
+        }
+    }
+}
+
 /// Non-settlement children of every place (the features "l'aéroport de X" can reach).
 pub fn feature_children(g: &Gazetteer) -> HashMap<usize, Vec<usize>> {
     let mut m: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -150,7 +176,7 @@ impl ParseCache {
     pub fn get(
         &self,
         g: &Gazetteer,
-        children: &HashMap<usize, Vec<usize>>,
+        digests: &PlaceDigests<'_>,
         article_key: &str,
         text_hash: &str,
         spotted: &[String],
@@ -166,7 +192,7 @@ impl ParseCache {
         }
         for (id, d) in &e.candidates {
             let i = g.find(id)?;
-            if g.places[i].id != *id || place_digest(g, i, children) != *d {
+            if g.places[i].id != *id || digests.get(i) != d {
                 return None;
             }
         }
@@ -215,16 +241,25 @@ impl ParseCache {
     }
 
     /// Store a fresh parse.
-    pub fn put(
-        &mut self,
-        g: &Gazetteer,
-        children: &HashMap<usize, Vec<usize>>,
-        article_key: &str,
-        text_hash: &str,
-        p: &Parsed,
-    ) {
+    pub fn put(&mut self, g: &Gazetteer, digests: &PlaceDigests<'_>, article_key: &str, text_hash: &str, p: &Parsed) {
+        self.insert(article_key, Self::entry(g, digests, text_hash, p));
+    }
+
+    /// Store an entry made by [`ParseCache::entry`].
+    pub fn insert(&mut self, article_key: &str, entry: Entry) {
+        self.entries.insert(article_key.to_string(), entry);
+    }
+
+    /// Whether a parse of this article with this text is stored (if not, [`ParseCache::get`] cannot hit, and
+    /// the caller can skip spotting the article's keys).
+    pub fn has(&self, article_key: &str, text_hash: &str) -> bool {
+        self.entries.get(article_key).is_some_and(|e| e.text == text_hash)
+    }
+
+    /// The entry of a fresh parse (pure: build them in parallel, [`ParseCache::insert`] them in order).
+    pub fn entry(g: &Gazetteer, digests: &PlaceDigests<'_>, text_hash: &str, p: &Parsed) -> Entry {
         let id = |i: usize| g.places[i].id.clone();
-        let entry = Entry {
+        Entry {
             text: text_hash.to_string(),
             mentions: p
                 .mentions
@@ -255,13 +290,13 @@ impl ParseCache {
                 .collect(),
             keys: p.lookups.keys.iter().map(|k| (k.clone(), key_digest(g, k))).collect(),
             skeletons: p.lookups.skeletons.iter().map(|k| (k.clone(), skeleton_digest(g, k))).collect(),
-            candidates: p.lookups.candidates.iter().map(|&c| (id(c), place_digest(g, c, children))).collect(),
-        };
-        self.entries.insert(article_key.to_string(), entry);
+            candidates: p.lookups.candidates.iter().map(|&c| (id(c), digests.get(c).to_string())).collect(),
+        }
     }
 
     /// Drop the articles that no longer exist.
     pub fn retain(&mut self, keys: &[String]) {
-        self.entries.retain(|k, _| keys.contains(k));
+        let keep: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+        self.entries.retain(|k, _| keep.contains(k.as_str()));
     }
 }

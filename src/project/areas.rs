@@ -22,7 +22,7 @@ use crate::gazetteer::Kind;
 use crate::geodesy::distance_km;
 use chrono::NaiveDate;
 use geo::{BooleanOps, Contains, Coord, MultiPolygon};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Row types of `lexicon/areas.tsv`.
 pub const KINDS: &[&str] = &["pocket", "from", "to", "param"];
@@ -133,10 +133,23 @@ pub fn pockets(ctx: &Ctx, rules: &AreaRules) -> (Vec<Area>, Vec<Valley>, Vec<Str
             }
         }
     }
+    // What every pocket reads, gathered once for the corpus rather than once per pocket: the places the
+    // corpus names or codes an event at, the retakings, and where each place falls on each river line.
+    let mut corpus = CorpusPlaces { candidates: BTreeSet::new(), retakings: Vec::new(), located: HashMap::new() };
+    for p in ctx.parsed {
+        corpus.candidates.extend(p.mentions.iter().filter(|m| !m.nested).map(|m| m.place));
+    }
+    corpus.candidates.extend(ctx.events.iter().map(|e| e.place));
+    corpus.retakings = ctx
+        .events
+        .iter()
+        .filter(|e| e.category == Category::PlaceRetaken && e.geo_precision == 1)
+        .map(|e| (e.place, e.date.end))
+        .collect();
     let mut areas = Vec::new();
     let mut valleys = Vec::new();
     for ((river, from, to), statements) in groups {
-        match build(ctx, rules, river, from, to, &statements) {
+        match build(ctx, rules, river, from, to, &statements, &mut corpus) {
             Ok((mut states, valley)) => {
                 areas.append(&mut states);
                 valleys.push(valley);
@@ -285,6 +298,16 @@ fn name<'a>(ctx: &Ctx<'a>, p: usize) -> &'a str {
 }
 
 #[allow(clippy::type_complexity)]
+/// The corpus-wide inputs of [`build`].
+struct CorpusPlaces {
+    /// Every point a pocket may hold: places named (outermost mentions) or with an event.
+    candidates: BTreeSet<usize>,
+    /// (place, last day) of every town-precise "place retaken" event, in event order.
+    retakings: Vec<(usize, NaiveDate)>,
+    /// (river, line of the river, place) → where the place falls on that line.
+    located: HashMap<(usize, usize, usize), Option<Located>>,
+}
+
 fn build(
     ctx: &Ctx,
     rules: &AreaRules,
@@ -292,6 +315,7 @@ fn build(
     from: usize,
     to: usize,
     statements: &[Statement],
+    corpus: &mut CorpusPlaces,
 ) -> Result<(Vec<Area>, Valley), String> {
     let g = ctx.g;
     let rp = &g.places[river];
@@ -299,16 +323,17 @@ fn build(
     let (p0, cap0) = end_point(ctx, from);
     let (p1, cap1) = end_point(ctx, to);
     // The part of the river that passes closest to both ends.
-    let mut best: Option<(f64, Vec<Coord<f64>>, Vec<f64>, Located, Located)> = None;
-    for l in &lines.0 {
+    let mut best: Option<(f64, usize, Vec<f64>, Located, Located)> = None;
+    for (li, l) in lines.0.iter().enumerate() {
         let cum = geom::cumulative_km(&l.0);
         let (Some(a), Some(b)) = (geom::locate(&l.0, &cum, p0), geom::locate(&l.0, &cum, p1)) else { continue };
         let score = a.offset_km + b.offset_km;
         if best.as_ref().is_none_or(|x| score < x.0) {
-            best = Some((score, l.0.clone(), cum, a, b));
+            best = Some((score, li, cum, a, b));
         }
     }
-    let (_, line, cum, l0, l1) = best.ok_or_else(|| format!("{} has an empty line", rp.id))?;
+    let (_, line_index, cum, l0, l1) = best.ok_or_else(|| format!("{} has an empty line", rp.id))?;
+    let line = lines.0[line_index].0.clone();
     let span = distance_km(p0, p1);
     let w = rules.half_width * span;
     if span < 1.0 || l0.offset_km > 2.0 * w || l1.offset_km > 2.0 * w {
@@ -319,18 +344,19 @@ fn build(
     }
     let (lo, hi) = (l0.along_km.min(l1.along_km), l0.along_km.max(l1.along_km));
     // Places of the pocket: every point-like place the corpus names or codes an event at, on the valley floor.
-    let mut candidates: BTreeSet<usize> = BTreeSet::new();
-    for p in ctx.parsed {
-        candidates.extend(p.mentions.iter().filter(|m| !m.nested).map(|m| m.place));
-    }
-    candidates.extend(ctx.events.iter().map(|e| e.place));
+    let mut candidates = corpus.candidates.clone();
     for c in [cap0, cap1].into_iter().flatten() {
         candidates.insert(c);
     }
+    let located = &mut corpus.located;
     let inside: Vec<OnRiver> = candidates
         .into_iter()
         .filter(|&p| is_point_like(g.places[p].kind))
-        .filter_map(|p| geom::locate(&line, &cum, g.places[p].point).map(|loc| OnRiver { place: p, loc }))
+        .filter_map(|p| {
+            let loc =
+                *located.entry((river, line_index, p)).or_insert_with(|| geom::locate(&line, &cum, g.places[p].point));
+            loc.map(|loc| OnRiver { place: p, loc })
+        })
         .filter(|o| o.loc.offset_km <= w && o.loc.along_km >= lo - w && o.loc.along_km <= hi + w)
         .collect();
     // The extent: each end with its own section.
@@ -396,11 +422,11 @@ fn build(
     let mut out = Vec::new();
     for (k, &day) in dates.iter().enumerate() {
         let date_end = dates.get(k + 1).and_then(|d| d.pred_opt()).unwrap_or(day);
-        let retaken_ids: BTreeSet<usize> = ctx
-            .events
+        let retaken_ids: BTreeSet<usize> = corpus
+            .retakings
             .iter()
-            .filter(|e| e.category == Category::PlaceRetaken && e.geo_precision == 1 && e.date.end <= day)
-            .map(|e| e.place)
+            .filter(|e| e.1 <= day)
+            .map(|e| e.0)
             .filter(|p| inside.iter().any(|o| o.place == *p))
             .collect();
         let retaken: Vec<OnRiver> = inside.iter().copied().filter(|o| retaken_ids.contains(&o.place)).collect();
@@ -411,12 +437,11 @@ fn build(
         for r in &retaken {
             let (half, limit) = section(ctx, r, &held, w);
             cuts.push((r.loc.along_km - half, r.loc.along_km + half));
-            let when = ctx
-                .events
+            let when = corpus
+                .retakings
                 .iter()
-                .filter(|e| e.category == Category::PlaceRetaken && e.geo_precision == 1)
-                .filter(|e| e.place == r.place && e.date.end <= day)
-                .map(|e| e.date.end)
+                .filter(|e| e.0 == r.place && e.1 <= day)
+                .map(|e| e.1)
                 .min()
                 .map(|d| d.to_string())
                 .unwrap_or_default();

@@ -192,39 +192,53 @@ impl Sent<'_> {
 /// Read and check every claim of the corpus.
 pub fn claims(ctx: &Ctx, rules: &ClaimRules, dirs: &Directions, valleys: &[Valley]) -> Vec<Claim> {
     let mut out: Vec<Claim> = Vec::new();
-    for (ai, a) in ctx.articles.iter().enumerate() {
-        for si in 0..a.sentences.len() {
-            if !ctx.readable(ai, si) {
-                continue;
-            }
-            let toks = ctx.tokens(ai, si, &rules.numbers, &rules.approx);
-            let mentions: Vec<&Mention> = ctx.sentence_mentions(ai, si).into_iter().filter(|m| !m.nested).collect();
-            let yardsticks = ctx.parsed[ai]
-                .non_places
-                .iter()
-                .filter(|n| n.sentence == Some(si) && n.reason == NonPlaceReason::Comparison)
-                .map(|n| (tok_range(&toks, &n.range), n.place))
-                .collect();
-            let s = Sent { ai, si, toks, mentions, yardsticks };
-            let mut found = Vec::new();
-            distances(ctx, rules, &s, &mut found);
-            lengths(ctx, rules, &s, &mut found);
-            nears(ctx, rules, &s, &mut found);
-            comparisons(ctx, rules, &s, &mut found);
-            containments(ctx, rules, dirs, &s, &mut found);
-            further(ctx, rules, dirs, &s, &mut found);
-            straddles(ctx, rules, valleys, &s, &mut found);
-            for c in found {
-                match out.iter_mut().find(|x| x.id == c.id) {
-                    Some(x) => {
-                        for src in c.sources {
-                            if !x.sources.contains(&src) {
-                                x.sources.push(src);
-                            }
-                        }
-                    }
-                    None => out.push(c),
+    // Position in `out` of each claim id: the same claim is made by many articles.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // Articles are read in parallel, each on its own; their claims are then gathered in article order.
+    use rayon::prelude::*;
+    let per_article: Vec<Vec<Claim>> = (0..ctx.articles.len())
+        .into_par_iter()
+        .map(|ai| {
+            let mut claims_here = Vec::new();
+            for si in 0..ctx.articles[ai].sentences.len() {
+                if !ctx.readable(ai, si) {
+                    continue;
                 }
+                let toks = ctx.tokens(ai, si, &rules.numbers, &rules.approx);
+                let mentions: Vec<&Mention> = ctx.sentence_mentions(ai, si).into_iter().filter(|m| !m.nested).collect();
+                let yardsticks = ctx.parsed[ai]
+                    .non_places
+                    .iter()
+                    .filter(|n| n.sentence == Some(si) && n.reason == NonPlaceReason::Comparison)
+                    .map(|n| (tok_range(&toks, &n.range), n.place))
+                    .collect();
+                let s = Sent { ai, si, toks, mentions, yardsticks };
+                let mut found = Vec::new();
+                distances(ctx, rules, &s, &mut found);
+                lengths(ctx, rules, &s, &mut found);
+                nears(ctx, rules, &s, &mut found);
+                comparisons(ctx, rules, &s, &mut found);
+                containments(ctx, rules, dirs, &s, &mut found);
+                further(ctx, rules, dirs, &s, &mut found);
+                straddles(ctx, rules, valleys, &s, &mut found);
+                claims_here.extend(found);
+            }
+            claims_here
+        })
+        .collect();
+    for c in per_article.into_iter().flatten() {
+        match index.get(&c.id) {
+            Some(&i) => {
+                let x = &mut out[i];
+                for src in c.sources {
+                    if !x.sources.contains(&src) {
+                        x.sources.push(src);
+                    }
+                }
+            }
+            None => {
+                index.insert(c.id.clone(), out.len());
+                out.push(c);
             }
         }
     }

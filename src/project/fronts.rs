@@ -133,32 +133,49 @@ enum Start {
 /// Read every axes list and pincer of the corpus.
 pub fn axes(ctx: &Ctx, rules: &FrontRules, dirs: &Directions, areas: &[Area]) -> (Vec<Axis>, Vec<String>) {
     let mut out: Vec<Axis> = Vec::new();
+    // Position in `out` of each axis id: a corpus names the same axes again and again.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // Articles are read in parallel, each on its own; their axes are then gathered in article order.
+    use rayon::prelude::*;
+    let per_article: Vec<(Vec<Axis>, Vec<String>)> = (0..ctx.articles.len())
+        .into_par_iter()
+        .map(|ai| {
+            let mut made_here = Vec::new();
+            let mut warnings = Vec::new();
+            for si in 0..ctx.articles[ai].sentences.len() {
+                if !ctx.readable(ai, si) {
+                    continue;
+                }
+                let toks = ctx.tokens(ai, si, &rules.numbers, &[]);
+                let mentions = ctx.sentence_mentions(ai, si);
+                let mut group = Vec::new();
+                if let Some(g) = axes_list(ctx, rules, dirs, ai, si, &toks, &mentions, &mut warnings) {
+                    group.push(g);
+                }
+                if let Some(g) = pincer(ctx, rules, dirs, areas, ai, si, &toks, &mentions) {
+                    group.push(g);
+                }
+                for (objective, center, starts, quote, actor) in group {
+                    made_here.extend(draw(ctx, rules, ai, objective, center, &starts, &quote, actor, &mut warnings));
+                }
+            }
+            (made_here, warnings)
+        })
+        .collect();
     let mut warnings = Vec::new();
-    for (ai, a) in ctx.articles.iter().enumerate() {
-        for si in 0..a.sentences.len() {
-            if !ctx.readable(ai, si) {
-                continue;
-            }
-            let toks = ctx.tokens(ai, si, &rules.numbers, &[]);
-            let mentions = ctx.sentence_mentions(ai, si);
-            let mut group = Vec::new();
-            if let Some(g) = axes_list(ctx, rules, dirs, ai, si, &toks, &mentions, &mut warnings) {
-                group.push(g);
-            }
-            if let Some(g) = pincer(ctx, rules, dirs, areas, ai, si, &toks, &mentions) {
-                group.push(g);
-            }
-            for (objective, center, starts, quote, actor) in group {
-                let made = draw(ctx, rules, ai, objective, center, &starts, &quote, actor, &mut warnings);
-                for axis in made {
-                    match out.iter_mut().find(|x| x.id == axis.id) {
-                        Some(x) => {
-                            if !x.articles.contains(&a.id) {
-                                x.articles.push(a.id.clone());
-                            }
-                        }
-                        None => out.push(axis),
+    for (a, (made, w)) in ctx.articles.iter().zip(per_article) {
+        warnings.extend(w);
+        for axis in made {
+            match index.get(&axis.id) {
+                Some(&i) => {
+                    let x = &mut out[i];
+                    if !x.articles.contains(&a.id) {
+                        x.articles.push(a.id.clone());
                     }
+                }
+                None => {
+                    index.insert(axis.id.clone(), out.len());
+                    out.push(axis);
                 }
             }
         }

@@ -288,26 +288,41 @@ fn normalised_hash(text: &str) -> blake3::Hash {
 /// (its file name is the source every output cites); one warning per dropped file names both. Empty
 /// articles are never duplicates of each other.
 pub fn dedupe(articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
-    let mut seen: std::collections::HashMap<blake3::Hash, (String, String)> = std::collections::HashMap::new();
+    let mut seen = Deduper::default();
     let mut kept = Vec::with_capacity(articles.len());
     let mut warnings = Vec::new();
     for a in articles {
-        if a.text.trim().is_empty() {
-            kept.push(a);
-            continue;
-        }
-        match seen.entry(normalised_hash(&a.text)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let (path, id) = first.get();
-                warnings.push(format!("{}: same text as {path}; counted once, as {id}", a.path.display()))
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((a.path.display().to_string(), a.id.clone()));
-                kept.push(a);
-            }
+        match seen.admit(&a) {
+            Ok(()) => kept.push(a),
+            Err(w) => warnings.push(w),
         }
     }
     (kept, warnings)
+}
+
+/// [`dedupe`] one article at a time, for callers that stream a corpus in batches.
+#[derive(Debug, Default)]
+pub struct Deduper {
+    seen: std::collections::HashMap<blake3::Hash, (String, String)>,
+}
+
+impl Deduper {
+    /// `Ok` for an article to keep; `Err(warning)` for one whose text an earlier article already had.
+    pub fn admit(&mut self, a: &Article) -> Result<(), String> {
+        if a.text.trim().is_empty() {
+            return Ok(());
+        }
+        match self.seen.entry(normalised_hash(&a.text)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (path, id) = first.get();
+                Err(format!("{}: same text as {path}; counted once, as {id}", a.path.display()))
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((a.path.display().to_string(), a.id.clone()));
+                Ok(())
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -228,14 +228,14 @@ fn tile_layers(plan: &Plan, url: &str, max_lz: u8) -> Vec<Value> {
 
 /// The legend: every style layer with `frontmap:legend`, top layer first; sample entries of overlay layers
 /// only when some feature has that colour.
-fn legend(scene: &Scene, overlay: &BTreeSet<String>, items: &BTreeMap<String, Vec<Value>>, max_lz: u8) -> Vec<Value> {
+fn legend(scene: &Scene, overlay: &BTreeSet<String>, items: &BTreeMap<&str, &Vec<Value>>, max_lz: u8) -> Vec<Value> {
     let mut out = Vec::new();
     let empty = Map::new();
     for layer in scene.style.layers.iter().rev() {
         let Some(spec) = &layer.legend else { continue };
         let is_overlay = layer.source.as_ref().is_some_and(|s| overlay.contains(s));
-        let used = items.get(&layer.id);
-        if is_overlay && used.is_none_or(Vec::is_empty) {
+        let used = items.get(layer.id.as_str()).copied();
+        if is_overlay && used.is_none_or(|v| v.is_empty()) {
             continue;
         }
         let kind = match (layer.kind, layer.arrow.is_some()) {
@@ -268,6 +268,11 @@ fn legend(scene: &Scene, overlay: &BTreeSet<String>, items: &BTreeMap<String, Ve
     out
 }
 
+/// Each overlay layer's items (feature index and paint), by layer id, from the page's layer list.
+fn items_by_layer(layers: &[Value]) -> BTreeMap<&str, &Vec<Value>> {
+    layers.iter().filter_map(|l| Some((l.get("id")?.as_str()?, l.get("items")?.as_array()?))).collect()
+}
+
 /// The page's data: tiles, overlay layers with their paint, dates, legend, attribution.
 pub fn page_data(input: &ViewerInput<'_>) -> Result<(Value, BTreeMap<String, usize>), TilesError> {
     let scene = input.scene;
@@ -283,7 +288,6 @@ pub fn page_data(input: &ViewerInput<'_>) -> Result<(Value, BTreeMap<String, usi
     }
     // Each overlay layer: which features it draws, in drawing order, with their paint.
     let mut layers = Vec::new();
-    let mut items_by_layer: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut dates: Vec<String> = Vec::new();
     for layer in &scene.style.layers {
         let Some(src) = layer.source.as_ref().filter(|s| input.overlay_sources.contains(*s)) else { continue };
@@ -297,20 +301,20 @@ pub fn page_data(input: &ViewerInput<'_>) -> Result<(Value, BTreeMap<String, usi
             _ => "circle-sort-key",
         };
         let mut items: Vec<(f64, usize, Value)> = Vec::new();
+        let no_props = Map::new();
         for (i, f) in feats.iter().enumerate() {
-            let props = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let props = f.get("properties").and_then(Value::as_object).unwrap_or(&no_props);
             let fid = feature_id(f);
             let gtype = geometry_type(f);
-            let ctx = Ctx { props: &props, id: fid.as_deref(), geometry_type: gtype, zoom: 8.0 };
+            let ctx = Ctx { props, id: fid.as_deref(), geometry_type: gtype, zoom: 8.0 };
             if gtype.is_empty() || !layer.accepts(&ctx) {
                 continue;
             }
             let key = if layer.has(sort_key) { layer.num(sort_key, &ctx, 0.0) } else { 0.0 };
-            items.push((key, i, json!({ "f": i, "p": paint(layer, &props, fid.as_deref(), gtype, max_lz) })));
+            items.push((key, i, json!({ "f": i, "p": paint(layer, props, fid.as_deref(), gtype, max_lz) })));
         }
         items.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let items: Vec<Value> = items.into_iter().map(|(_, _, v)| v).collect();
-        items_by_layer.insert(layer.id.clone(), items.clone());
         layers.push(json!({
             "id": layer.id,
             "type": match layer.kind { LayerKind::Fill => "fill", LayerKind::Line => "line", _ => "circle" },
@@ -362,6 +366,7 @@ pub fn page_data(input: &ViewerInput<'_>) -> Result<(Value, BTreeMap<String, usi
                 .to_hex()
         })
         .unwrap_or_else(|| "#ffffff".into());
+    let legend = legend(scene, input.overlay_sources, &items_by_layer(&layers), max_lz);
     let data = json!({
         "title": if scene.style.name.is_empty() { "frontmap" } else { scene.style.name.as_str() },
         "attribution": input.attribution,
@@ -374,7 +379,7 @@ pub fn page_data(input: &ViewerInput<'_>) -> Result<(Value, BTreeMap<String, usi
         "dates": { "min": dates.first(), "max": dates.last() },
         "layers": layers,
         "sources": sources,
-        "legend": legend(scene, input.overlay_sources, &items_by_layer, max_lz),
+        "legend": legend,
     });
     Ok((data, counts))
 }
