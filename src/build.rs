@@ -5,6 +5,7 @@ use crate::events::EventCoder;
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::{GeoParser, Parsed};
 use crate::incremental::manifest::{Manifest, OutputEntry};
+use crate::incremental::parse_cache::ParseCache;
 use crate::incremental::{self, State};
 use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
 use rayon::prelude::*;
@@ -244,7 +245,12 @@ impl Timer {
 
     fn lap(&mut self, stage: &str) {
         if self.on {
-            eprintln!("timing: {stage:<10} {:>7.1} ms", self.last.elapsed().as_secs_f64() * 1000.0);
+            // Peak resident memory so far (Linux), to see which stage sets it.
+            let hwm = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+                .unwrap_or_default();
+            eprintln!("timing: {stage:<10} {:>7.1} ms  peak RSS {hwm}", self.last.elapsed().as_secs_f64() * 1000.0);
         }
         self.last = Instant::now();
     }
@@ -407,11 +413,10 @@ fn layers(
     summary.warnings.extend(duplicates);
     let parser = GeoParser::new(gazetteer);
     let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
-    if new_binary {
-        state.parses = Default::default();
-    }
+    let mut parses =
+        if new_binary { ParseCache::default() } else { ParseCache::from_bytes(&std::mem::take(&mut state.parses)) };
     let keys: Vec<String> = articles.iter().map(text_key).collect();
-    let cache = &state.parses;
+    let cache = &parses;
     let results: Vec<(Parsed, Option<incremental::parse_cache::Entry>)> = articles
         .par_iter()
         .zip(&keys)
@@ -425,7 +430,7 @@ fn layers(
                 Some(p) => (p, None),
                 None => {
                     let mut p = parser.parse(a);
-                    let entry = incremental::parse_cache::ParseCache::entry(gazetteer, &digests, key, &p);
+                    let entry = ParseCache::entry(gazetteer, &digests, key, &p);
                     p.lookups = Default::default();
                     (p, Some(entry))
                 }
@@ -436,12 +441,14 @@ fn layers(
     for (a, (p, entry)) in articles.iter().zip(results) {
         if let Some(entry) = entry {
             summary.rebuilt.articles_parsed += 1;
-            state.parses.insert(&a.id, entry);
+            parses.insert(&a.id, entry);
         }
         parsed.push(p);
     }
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
-    state.parses.retain(&ids);
+    parses.retain(&ids);
+    state.parses = parses.to_bytes();
+    drop(parses);
     timer.lap("geoparse");
     summary.articles = articles.len();
     let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =

@@ -10,6 +10,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// mimalloc returns freed pages to the system as it goes: a build frees its corpus-sized data before
+/// rendering, and with glibc's allocator that memory would stay resident through the tiles (issue 8).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Turn news reports of a military offensive into maps.
 ///
 /// frontmap reads articles, resolves the places they name against a gazetteer built from Natural Earth,

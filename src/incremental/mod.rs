@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bump when [`State`] changes shape.
-const STATE_FORMAT: u32 = 2;
+const STATE_FORMAT: u32 = 3;
 
 /// Size and modification time of a file: what a stat says without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,8 +62,9 @@ pub struct State {
     pub gazetteer_key: String,
     /// The previous summary (counts, warnings), repeated by a build that had nothing to do.
     pub summary: Vec<u8>,
-    /// Per-article parses.
-    pub parses: parse_cache::ParseCache,
+    /// Per-article parses ([`parse_cache::ParseCache`], encoded: decoded only while articles are parsed,
+    /// so it does not sit in memory while sheets and tiles render).
+    pub parses: Vec<u8>,
     /// Per-sheet and per-tile dependencies (opaque to this module: owned by the renderer and tiler).
     pub sheets: Vec<u8>,
     pub tiles: BTreeMap<String, Vec<u8>>,

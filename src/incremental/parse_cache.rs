@@ -54,10 +54,10 @@ pub struct Entry {
     candidates: BTreeMap<String, String>,
 }
 
-/// All cached parses of a build (`out/.cache/parses.bin`).
+/// All cached parses of a build (kept, encoded, in `out/.cache/state.bin`, which also names the binary
+/// that made them).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ParseCache {
-    tool: String,
     entries: BTreeMap<String, Entry>,
 }
 
@@ -157,15 +157,12 @@ pub fn feature_children(g: &Gazetteer) -> HashMap<usize, Vec<usize>> {
 }
 
 impl ParseCache {
-    /// Read the cache; an unreadable or foreign one is empty.
-    pub fn load(path: &std::path::Path, tool: &str) -> ParseCache {
-        std::fs::read(path)
-            .ok()
-            .and_then(|b| postcard::from_bytes::<ParseCache>(&b).ok())
-            .filter(|c| c.tool == tool)
-            .unwrap_or(ParseCache { tool: tool.to_string(), entries: BTreeMap::new() })
+    /// Decode a cache encoded by [`ParseCache::to_bytes`]; unreadable bytes give an empty cache.
+    pub fn from_bytes(bytes: &[u8]) -> ParseCache {
+        postcard::from_bytes(bytes).unwrap_or_default()
     }
 
+    /// The cache, encoded for [`crate::incremental::State`].
     pub fn to_bytes(&self) -> Vec<u8> {
         postcard::to_stdvec(self).unwrap_or_default()
     }

@@ -344,7 +344,7 @@ enum Outcome {
 /// any tile changed.
 pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(TilesSummary, Vec<u8>), TilesError> {
     let started = Instant::now();
-    let prep = prepare(cfg)?;
+    let mut prep = prepare(cfg)?;
     let levels = prep.plan.levels()?;
     let mut summary = TilesSummary { warnings: prep.scene.warnings.clone(), ..Default::default() };
     for l in &levels {
@@ -513,6 +513,14 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         if cfg.pmtiles && pmtiles_current {
             summary.files_unchanged += 1;
         }
+    }
+    // The features are drawn: free them (and the tiles held for the archives) before the viewer, which reads
+    // the overlay layers from their files. Peak memory at 10,000 articles depends on it.
+    drop(renderer);
+    drop(placements);
+    drop(fresh);
+    for source in prep.scene.sources.values_mut() {
+        source.features = Vec::new();
     }
     if cfg.viewer && (cfg.scale - 1.0).abs() < 1e-9 {
         let url = format!("{}/{{z}}/{{x}}/{{y}}.png", cfg.stem());
