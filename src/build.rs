@@ -315,7 +315,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.hash_tree("styles", &cfg.styles, &mut inputs)?;
     if state.binary == binary && state.config == config && state.inputs == inputs && state.outputs_intact(&cfg.out) {
         if let Ok(mut s) = postcard::from_bytes::<BuildSummary>(&state.summary) {
-            s.files_unchanged = state.outputs.len();
+            s.files_unchanged += s.files_written.len();
             s.files_written.clear();
             s.changes.clear();
             s.rebuilt = Rebuilt::default();

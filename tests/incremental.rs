@@ -143,6 +143,13 @@ fn a_build_with_nothing_changed_writes_no_file_and_says_so() {
     assert!(stdout.contains("nothing to rebuild"), "{stdout}");
     assert!(stdout.contains("0 files written"), "{stdout}");
     assert_eq!(touched(&before, &mtimes(&p.path("out"))), Vec::<String>::new());
+    // A tile deleted by hand (al-Qaïm at z10, with labels on it) is noticed and drawn again, as it was.
+    let tile = p.path("out/tiles/10/628/407.png");
+    let bytes = std::fs::read(&tile).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&tile).unwrap_or_else(|e| panic!("{e}"));
+    let stdout = p.build(&[]);
+    assert!(stdout.contains("1 tile rebuilt"), "{stdout}");
+    assert_eq!(std::fs::read(&tile).ok(), Some(bytes), "the redrawn tile differs");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One output and what it was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,48 +41,9 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 }
 
 impl Manifest {
-    /// Read a manifest; `None` when missing or unreadable (a full build follows).
-    pub fn load(path: &Path) -> Option<Manifest> {
-        let text = std::fs::read_to_string(path).ok()?;
-        serde_json::from_str(&text).ok()
-    }
-
     /// The manifest as written: sorted keys, two-space indentation, a final newline.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).map(|s| s + "\n").unwrap_or_default()
-    }
-
-    /// Input groups ("articles", "gazetteer", …) whose files differ from `other`'s.
-    pub fn changed_groups(&self, other: &Manifest) -> Vec<String> {
-        let group = |k: &str| k.split('/').next().unwrap_or("").to_string();
-        let mut groups: Vec<String> = Vec::new();
-        for k in self.inputs.keys().chain(other.inputs.keys()) {
-            if self.inputs.get(k) != other.inputs.get(k) {
-                let g = group(k);
-                if !groups.contains(&g) {
-                    groups.push(g);
-                }
-            }
-        }
-        if self.tool != other.tool {
-            groups.push("tool".to_string());
-        }
-        groups.sort();
-        groups
-    }
-
-    /// Input files (with their group prefix) that differ from `other`'s.
-    pub fn changed_inputs(&self, other: &Manifest) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .inputs
-            .keys()
-            .chain(other.inputs.keys())
-            .filter(|k| self.inputs.get(*k) != other.inputs.get(*k))
-            .cloned()
-            .collect();
-        keys.sort();
-        keys.dedup();
-        keys
     }
 }
 
@@ -91,15 +52,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changed_groups_name_what_moved() {
-        let mut a = Manifest { tool: "t".into(), ..Default::default() };
-        a.inputs.insert("articles/a.txt".into(), "1".into());
-        a.inputs.insert("gazetteer/places.geojson".into(), "2".into());
-        let mut b = a.clone();
-        assert!(a.changed_groups(&b).is_empty());
-        b.inputs.insert("gazetteer/places.geojson".into(), "3".into());
-        b.inputs.insert("articles/b.txt".into(), "4".into());
-        assert_eq!(a.changed_groups(&b), vec!["articles".to_string(), "gazetteer".to_string()]);
-        assert_eq!(a.changed_inputs(&b), vec!["articles/b.txt".to_string(), "gazetteer/places.geojson".to_string()]);
+    fn the_manifest_is_sorted_json_with_a_final_newline() {
+        let mut m = Manifest { tool: "frontmap 0.1.0".into(), ..Default::default() };
+        m.inputs.insert("styles/default.json".into(), "2".into());
+        m.inputs.insert("articles/a.txt".into(), "1".into());
+        let json = m.to_json();
+        assert!(json.ends_with("}\n"));
+        assert!(json.find("articles/a.txt") < json.find("styles/default.json"));
     }
 }

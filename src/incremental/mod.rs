@@ -97,11 +97,6 @@ impl State {
         crate::atomic::write(&Self::path(out), &bytes).map(|_| ())
     }
 
-    /// Forget what an interrupted or failed build may have invalidated.
-    pub fn invalidate(out: &Path) {
-        let _ = std::fs::remove_file(Self::path(out));
-    }
-
     /// Hash the files under `dir` (hidden ones excepted) into `inputs` as `prefix/relative/path`,
     /// reading only those whose stamp moved since the last build.
     pub fn hash_tree(
@@ -152,8 +147,8 @@ impl State {
         !self.outputs.is_empty() && self.outputs.iter().all(|(rel, stamp)| Stamp::of(&out.join(rel)) == Some(*stamp))
     }
 
-    /// Record the stamps of the output files now in `out` (hidden files and the tile directories
-    /// excepted: their tiles are checked by the tiler).
+    /// Record the stamps of the output files now in `out`, tiles included (hidden files excepted): a tile
+    /// deleted or edited by hand makes the next build redo its work.
     pub fn record_outputs(&mut self, out: &Path) {
         self.outputs.clear();
         let mut stack = vec![out.to_path_buf()];
@@ -167,9 +162,7 @@ impl State {
                     continue;
                 }
                 if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    if !is_tile_dir(&rel) {
-                        stack.push(p);
-                    }
+                    stack.push(p);
                     continue;
                 }
                 if let Some(s) = Stamp::of(&p) {
@@ -178,11 +171,6 @@ impl State {
             }
         }
     }
-}
-
-/// `tiles`, `tiles@2x`: directories of thousands of files, owned by the tiler.
-fn is_tile_dir(rel: &str) -> bool {
-    rel == "tiles" || (rel.starts_with("tiles@") && !rel.contains('/'))
 }
 
 /// Remove the temporary files an interrupted build left in `out` and `out/maps`.

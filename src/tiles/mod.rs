@@ -356,12 +356,16 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let same_global = prev.global == global;
     let changes = prev.features.changes(&features);
     let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
-    let known = same_global && all.iter().all(|t| prev.tiles.contains_key(&(t.z, t.x, t.y)));
+    let dir = store::TileDir::new(&cfg.tile_dir(), "");
+    // Every tile known, unchanged, and its file (if drawn) in place: nothing will be drawn.
+    let untouched = same_global
+        && changes.is_empty()
+        && all.iter().all(|t| prev.tiles.get(&(t.z, t.x, t.y)).is_some_and(|r| !r.drawn || dir.path(t).is_file()));
     // Labels: one placement per level over its whole extent, levels in parallel. They avoid the dots the
     // viewer draws over the tiles (every date: the slider's last day shows them all). Not needed when
-    // nothing changed at all.
+    // nothing will be drawn.
     let avoid = Selection { hide: Vec::new(), ..prep.sel.clone() };
-    let placements: HashMap<u8, crate::render::labels::Placement> = if known && changes.is_empty() {
+    let placements: HashMap<u8, crate::render::labels::Placement> = if untouched {
         HashMap::new()
     } else {
         levels.par_iter().map(|l| (l.z, labels::place_level(&prep.scene, l, &prep.sel, &avoid, cfg.scale))).collect()
@@ -369,7 +373,6 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     summary.labels = placements.values().map(|p| p.labels.len()).sum();
     summary.label_seconds = started.elapsed().as_secs_f64();
     let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
-    let dir = store::TileDir::new(&cfg.tile_dir(), "");
     let size = f64::from(renderer.size());
     let bar = progress_bar(cfg, all.len());
     let outcomes: Vec<Outcome> = all
