@@ -237,11 +237,6 @@ impl ParseCache {
         })
     }
 
-    /// Store a fresh parse.
-    pub fn put(&mut self, g: &Gazetteer, digests: &PlaceDigests<'_>, article_key: &str, text_hash: &str, p: &Parsed) {
-        self.insert(article_key, Self::entry(g, digests, text_hash, p));
-    }
-
     /// Store an entry made by [`ParseCache::entry`].
     pub fn insert(&mut self, article_key: &str, entry: Entry) {
         self.entries.insert(article_key.to_string(), entry);

@@ -1,10 +1,10 @@
 //! What a rendering read, so an incremental build can tell whether it would still come out the same.
 //!
 //! Every feature a view draws, labels or avoids is fetched through [`Scene::features`] with a source and a
-//! box. Recording those (source, box) reads while rendering a sheet or a tile gives its dependencies; the
-//! [`Reads::digest`] of the features found in those boxes *now* changes exactly when a feature in them
-//! appears, disappears, moves or changes — whatever file it came from. No diff of old and new layers is
-//! needed, and nothing outside the boxes can make a rendering stale.
+//! box. Recording those (source, box) reads while rendering a sheet or a tile gives its dependencies. The
+//! next build compares the digests of every feature with the previous build's ([`FeatureIndex::changes`]):
+//! a rendering is stale exactly when a feature that appeared, disappeared, moved or changed — whatever file
+//! it came from — meets one of its read boxes ([`Changes::touches`]).
 //!
 //! ```
 //! use frontmap::render::reads::{self, Reads};
@@ -52,39 +52,6 @@ pub fn note(source: &str, bbox: [f64; 4]) {
             v.push((source.to_string(), bbox));
         }
     });
-}
-
-impl Reads {
-    /// The digest of what these reads would find in `scene` now: per read, the digests of the features of
-    /// the source whose box meets the read's box, in file order. Equal digests, equal renderings (given the
-    /// same style and code).
-    pub fn digest(&self, scene: &Scene) -> Digest {
-        let mut h = blake3::Hasher::new();
-        for (source, b) in &self.0 {
-            h.update(source.as_bytes());
-            h.update(&[0]);
-            for v in b {
-                h.update(&v.to_bits().to_le_bytes());
-            }
-            let Some(src) = scene.sources.get(source) else {
-                h.update(b"missing");
-                continue;
-            };
-            let reach = Bbox::new(b[0], b[1], b[2], b[3]);
-            for f in src.features.iter().filter(|f| f.bbox.intersects(&reach)) {
-                h.update(&f.digest);
-            }
-            h.update(b"\xff");
-        }
-        let mut d = [0u8; 16];
-        d.copy_from_slice(&h.finalize().as_bytes()[..16]);
-        d
-    }
-
-    /// Whether nothing was read.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// The digest and projected box of every feature of every loaded source: what the next build compares
