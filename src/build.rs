@@ -307,6 +307,10 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::Write { path: cfg.out.clone(), source: e })?;
     incremental::remove_stale_temps(&cfg.out);
     let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };
+    if cfg.force {
+        // Kept basemap runs are keyed by content, but `--force` promises everything is drawn anew.
+        let _ = std::fs::remove_dir_all(State::dir(&cfg.out).join("sheets"));
+    }
     let binary = crate::identity::binary();
     let config = format!("{:?}|{:?}|{:?}|{:?}", cfg.articles, cfg.gazetteer, cfg.styles, cfg.date);
     let mut inputs = BTreeMap::new();
@@ -359,6 +363,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         ("gazetteer/".to_string(), cfg.gazetteer.clone()),
         ("articles/".to_string(), cfg.articles.clone()),
     ];
+    render.cache = Some(State::dir(&cfg.out).join("sheets"));
     let previous = (state.binary == binary).then_some(state.sheets.as_slice());
     let (maps, sheets_state) = crate::render::render_sheets_since(&render, previous)?;
     state.sheets = sheets_state;

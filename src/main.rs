@@ -383,6 +383,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 map,
                 source_overrides: sources.into_iter().collect(),
                 path_prefixes: Vec::new(),
+                cache: None,
             };
             let summary = frontmap::render::render_sheets(&cfg).map_err(Error::from)?;
             for w in &summary.warnings {

@@ -253,3 +253,43 @@ fn a_build_killed_at_any_moment_leaves_every_output_valid() {
     cold.build(&[]);
     assert_same_outputs(&p.path("out"), &cold.path("out"));
 }
+
+/// Move the first (and closing) vertex of Lake Tharthar 0.09° west: a basemap edit, no event moves.
+fn reshape_lake_tharthar(p: &Project) {
+    p.edit("gazetteer/basemap/lakes.geojson", |t| t.replace("[43.29994,33.72276]", "[43.20994,33.72276]"));
+}
+
+#[test]
+fn sheets_drawn_from_kept_basemap_runs_match_a_cold_build_even_when_the_kept_runs_are_damaged_or_stale() {
+    let p = Project::new("runs");
+    p.build(&[]);
+    let runs = p.path("out/.cache/sheets");
+    let kept: Vec<PathBuf> = std::fs::read_dir(&runs)
+        .unwrap_or_else(|e| panic!("{}: {e}", runs.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "run"))
+        .collect();
+    assert!(!kept.is_empty(), "no basemap run kept in {}", runs.display());
+    // A damaged kept run (cut in half, or garbage) is drawn again, never used.
+    for (i, f) in kept.iter().enumerate() {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        let damaged = if i % 2 == 0 { bytes[..bytes.len() / 2].to_vec() } else { vec![0x5a; bytes.len()] };
+        std::fs::write(f, damaged).unwrap_or_else(|e| panic!("{e}"));
+    }
+    p.move_rawa_north();
+    p.build(&[]);
+    let cold = Project::new("runs-cold");
+    cold.move_rawa_north();
+    cold.build(&[]);
+    assert_same_outputs(&p.path("out"), &cold.path("out"));
+    // A basemap edit makes the kept runs drawing that source stale: the sheets showing it are drawn anew.
+    let before = mtimes(&p.path("out"));
+    std::thread::sleep(Duration::from_millis(20));
+    reshape_lake_tharthar(&p);
+    p.build(&[]);
+    let rewritten = touched(&before, &mtimes(&p.path("out")));
+    assert!(rewritten.contains(&"maps/theatre.png".to_string()), "theatre sheet not redrawn: {rewritten:?}");
+    reshape_lake_tharthar(&cold);
+    cold.build(&["--force"]);
+    assert_same_outputs(&p.path("out"), &cold.path("out"));
+}

@@ -55,6 +55,19 @@ pub struct DrawStats {
     pub obstacles: Vec<PxBox>,
 }
 
+impl DrawStats {
+    /// Add what a later run of layers drew (its obstacles after ours: drawing order).
+    pub fn absorb(&mut self, other: DrawStats) {
+        for (k, v) in other.drawn {
+            *self.drawn.entry(k).or_default() += v;
+        }
+        for (k, v) in other.values {
+            self.values.entry(k).or_default().extend(v);
+        }
+        self.obstacles.extend(other.obstacles);
+    }
+}
+
 pub(crate) fn paint(c: Rgba) -> Paint<'static> {
     let mut p = Paint::default();
     p.set_color(c.to_skia());

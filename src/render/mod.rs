@@ -13,6 +13,7 @@ pub mod expr;
 pub mod furniture;
 pub mod geometry;
 pub mod georef;
+pub mod groups;
 pub mod labels;
 pub mod mercator;
 pub mod png;
@@ -50,6 +51,8 @@ pub struct RenderConfig {
     /// Rewrite relative style paths that start with a prefix ("out/" → the build's output directory,
     /// "gazetteer/" → the gazetteer in use), so `build --out DIR` renders the layers it just wrote.
     pub path_prefixes: Vec<(String, PathBuf)>,
+    /// Where the basemap runs of every sheet are kept between runs ([`groups`]); none when `None`.
+    pub cache: Option<PathBuf>,
 }
 
 impl RenderConfig {
@@ -63,6 +66,7 @@ impl RenderConfig {
             map: None,
             source_overrides: BTreeMap::new(),
             path_prefixes: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -181,7 +185,7 @@ pub fn render_one(cfg: &RenderConfig, name: &str) -> Result<RenderedSheet, Rende
     let sheet = sheets
         .sheet(name)
         .ok_or_else(|| RenderError::Sheet { sheet: name.to_string(), msg: "no such sheet".into() })?;
-    sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr)
+    sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr, &groups::RunCache::off())
 }
 
 /// File stem of a sheet at a scale: `NAME` at 1x, `NAME@2x` at 2x.
@@ -249,6 +253,10 @@ pub fn render_sheets_since(
     let features = reads::FeatureIndex::of(&scene);
     let changes = prev.features.changes(&features);
     let mut state = SheetsState { features, sheets: BTreeMap::new() };
+    let runs = match &cfg.cache {
+        Some(dir) => groups::RunCache::new(dir, [0; 16], &scene),
+        None => groups::RunCache::off(),
+    };
     let mut summary = RenderSummary { warnings: scene.warnings.clone(), ..Default::default() };
     let mut dirty = Vec::new();
     for sheet in sheets.sheets.iter().filter(|s| cfg.map.as_ref().is_none_or(|m| *m == s.name)) {
@@ -272,8 +280,9 @@ pub fn render_sheets_since(
     use rayon::prelude::*;
     let rendered: Vec<_> = dirty
         .par_iter()
-        .map(|(sheet, _, files, _)| {
-            let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr));
+        .map(|(sheet, _, files, key)| {
+            let runs = runs.keyed(*key);
+            let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr, &runs));
             let r = r?;
             let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: files[0].clone(), msg })?;
             Ok((r, read.merged(), bytes))

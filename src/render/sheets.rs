@@ -1,10 +1,11 @@
 //! Map sheets (`styles/maps.toml`): extent, size, title, layers, date windows, inset, detail boxes and
 //! small-multiple panels — and the composition of one sheet from the renderer's pieces.
 
-use super::draw::{self, DrawStats, PxBox};
+use super::draw::{DrawStats, PxBox};
 use super::error::RenderError;
 use super::expr::Rgba;
 use super::furniture::{self, Legend, ScaleBar, TitleBlock};
+use super::groups::{self, RunCache};
 use super::labels::{self, PlaceOptions, Placement};
 use super::mercator::{Bbox, MAX_LATITUDE, View, project};
 use super::scene::{DateWindow, Scene, Selection};
@@ -337,14 +338,16 @@ fn new_pixmap(name: &str, w: u32, h: u32) -> Result<Pixmap, RenderError> {
 /// the inset. `obstacles` are in the view's pixels.
 fn map_part(
     name: &str,
+    part: &str,
     scene: &Scene,
     view: &View,
     sel: &Selection,
+    runs: &RunCache,
     obstacles: &dyn Fn(&DrawStats) -> Vec<PxBox>,
 ) -> Result<(Pixmap, DrawStats, Placement), RenderError> {
     let mut pm = new_pixmap(name, view.width, view.height)?;
     let mut stats = DrawStats::default();
-    draw::draw_layers(&mut pm, scene, view, sel, &mut stats);
+    groups::draw_map(&mut pm, scene, view, sel, &mut stats, runs, &format!("{name}.{part}"));
     let obs = obstacles(&stats);
     let placement = labels::place_labels(scene, view, sel, &obs, &stats.obstacles, PlaceOptions::default());
     labels::draw_labels(&mut pm, &placement, view);
@@ -369,11 +372,12 @@ pub fn render_sheet(
     sheet: &SheetDef,
     scale: f64,
     attribution: &str,
+    runs: &RunCache,
 ) -> Result<RenderedSheet, RenderError> {
     if sheet.panel.is_empty() {
-        render_single(scene, file, sheet, scale, attribution)
+        render_single(scene, file, sheet, scale, attribution, runs)
     } else {
-        render_panels(scene, file, sheet, scale, attribution)
+        render_panels(scene, file, sheet, scale, attribution, runs)
     }
 }
 
@@ -383,6 +387,7 @@ fn render_single(
     sheet: &SheetDef,
     s: f64,
     attribution: &str,
+    runs: &RunCache,
 ) -> Result<RenderedSheet, RenderError> {
     let (w, h) = sheet.size(&file.defaults);
     let view = View::fit(sheet.extent(&file.defaults), w, h, s);
@@ -433,7 +438,7 @@ fn render_single(
     // The map, then the legend (which needs to know what was drawn), then labels avoiding all furniture.
     let mut pixmap = new_pixmap(&sheet.name, view.width, view.height)?;
     let mut stats = DrawStats::default();
-    draw::draw_layers(&mut pixmap, scene, &view, &sel, &mut stats);
+    groups::draw_map(&mut pixmap, scene, &view, &sel, &mut stats, runs, &format!("{}.map", sheet.name));
     let legend = Legend { entries: furniture::legend_entries(scene, &view, &sel, &stats), title: "Légende".into() };
     let columns = sheet.legend_columns.unwrap_or(1);
     let legend_box = (!legend.entries.is_empty()).then(|| {
@@ -471,7 +476,7 @@ fn render_single(
     }
 
     // Detail enlargements.
-    for (d, b) in sheet.detail.iter().zip(&detail_boxes) {
+    for (i, (d, b)) in sheet.detail.iter().zip(&detail_boxes).enumerate() {
         let dv = View::fit(Bbox::from_lonlat(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]), d.width, d.height, s);
         let mut dsel = sel.clone();
         dsel.hide.extend(d.hide.iter().cloned());
@@ -479,8 +484,9 @@ fn render_single(
         let cap = PxBox::new(0.0, 0.0, cw + 16.0 * s, ch + 8.0 * s);
         let dbar = ScaleBar::for_view(&dv, 90.0 * s);
         let dbar_box = dbar.layout(f64::from(dv.width) - 4.0 * s, f64::from(dv.height) - 4.0 * s, s);
-        let (mut pm, _, pl) =
-            map_part(&sheet.name, scene, &dv, &dsel, &|_| vec![cap.grow(3.0 * s), dbar_box.grow(3.0 * s)])?;
+        let (mut pm, _, pl) = map_part(&sheet.name, &format!("detail-{i}"), scene, &dv, &dsel, runs, &|_| {
+            vec![cap.grow(3.0 * s), dbar_box.grow(3.0 * s)]
+        })?;
         furniture::draw_panel(&mut pm, &cap, furniture::PAPER, furniture::INK, 0.0);
         furniture::draw_text(&mut pm, &d.title, FaceId::Bold, 13.0 * s, 8.0 * s, 4.0 * s, furniture::INK, None);
         dbar.draw(&mut pm, &dbar_box, s);
@@ -505,7 +511,7 @@ fn render_single(
             let c = [(mark.x0 + mark.x1) / 2.0, (mark.y0 + mark.y1) / 2.0];
             mark = PxBox::new(c[0] - 3.0 * s, c[1] - 3.0 * s, c[0] + 3.0 * s, c[1] + 3.0 * s);
         }
-        let (mut pm, _, pl) = map_part(&sheet.name, scene, &iv, &isel, &|_| vec![mark.grow(2.0 * s)])?;
+        let (mut pm, _, pl) = map_part(&sheet.name, "inset", scene, &iv, &isel, runs, &|_| vec![mark.grow(2.0 * s)])?;
         furniture::draw_frame(&mut pm, &mark, SHEET_BOX, 2.0 * s, false);
         paste(&mut pixmap, &pm, b.x0, b.y0);
         furniture::draw_frame(&mut pixmap, &b, FRAME, 1.5 * s, false);
@@ -541,6 +547,7 @@ fn render_panels(
     sheet: &SheetDef,
     s: f64,
     attribution: &str,
+    runs: &RunCache,
 ) -> Result<RenderedSheet, RenderError> {
     let (w, h) = sheet.size(&file.defaults);
     let (wd, hd) = ((f64::from(w) * s).round(), (f64::from(h) * s).round());
@@ -576,7 +583,7 @@ fn render_panels(
         let bar = ScaleBar::for_view(&pv, 120.0 * s);
         let bar_box = bar.layout(f64::from(pv.width) - 6.0 * s, f64::from(pv.height) - 6.0 * s, s);
         let north = furniture::north_arrow_box(bar_box.x1 - 20.0 * s, bar_box.y0 - 34.0 * s, s);
-        let (mut pm, stats, pl) = map_part(&sheet.name, scene, &pv, &psel, &|_| {
+        let (mut pm, stats, pl) = map_part(&sheet.name, &format!("panel-{i}"), scene, &pv, &psel, runs, &|_| {
             vec![cap.grow(3.0 * s), bar_box.grow(3.0 * s), north.grow(3.0 * s)]
         })?;
         furniture::draw_panel(&mut pm, &cap, furniture::PAPER, furniture::INK, 0.0);
@@ -592,12 +599,7 @@ fn render_panels(
             1.5 * s,
             false,
         );
-        for (k, v) in stats.drawn {
-            *all_stats.drawn.entry(k).or_default() += v;
-        }
-        for (k, v) in stats.values {
-            all_stats.values.entry(k).or_default().extend(v);
-        }
+        all_stats.absorb(DrawStats { obstacles: Vec::new(), ..stats });
         placements.push((format!("panel {}", i + 1), pl));
         offsets.push([x.round(), top.round()]);
         if first_view.is_none() {

@@ -1,0 +1,323 @@
+//! Layer runs: the basemap layers of a map are drawn once and kept, so a sheet whose article-derived
+//! layers changed redraws only those.
+//!
+//! A map is drawn as a stack of *runs* of consecutive style layers. A run is *live* when its layers read
+//! a source the build writes (its `data` lies under `out/`: places, events, fronts, areas) and *fixed*
+//! otherwise (the background and reference data: countries, rivers, borders…). The first run is drawn
+//! onto the canvas; every later fixed run is drawn into a transparent canvas of its own and composited
+//! over what lies below; live layers are drawn straight onto the canvas. That procedure is the same
+//! whether a fixed run comes from the cache or is drawn now, so a map assembled from kept runs is
+//! byte-identical to one drawn from scratch.
+//!
+//! A kept run ([`RunCache`]) is valid for one key: the caller's key (binary, style, sheet file, sheet),
+//! the part of the sheet, the view, the selection, the run's layers and the digests of the whole sources
+//! they read. It stores the pixels (run-length encoded), what the run adds to [`DrawStats`] and the
+//! (source, box) reads it made, which are replayed so the sheet's own record of its reads stays complete.
+//!
+//! ```
+//! use frontmap::render::groups::{decode_rle, encode_rle};
+//! let pixels = [0u8, 0, 0, 0, 0, 0, 0, 0, 9, 8, 7, 255];
+//! assert_eq!(decode_rle(&encode_rle(&pixels), pixels.len()).as_deref(), Some(&pixels[..]));
+//! ```
+
+use super::draw::{self, DrawStats};
+use super::mercator::View;
+use super::reads::{self, Reads};
+use super::scene::{Scene, Selection};
+use super::source::Digest;
+use super::style::{Layer, LayerKind};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tiny_skia::{Pixmap, PixmapPaint, Transform};
+
+/// Where fixed runs are kept between builds, and what they are valid for.
+#[derive(Debug, Clone, Default)]
+pub struct RunCache {
+    dir: Option<PathBuf>,
+    key: Digest,
+    sources: BTreeMap<String, Digest>,
+}
+
+/// First bytes of a kept run (format version included: bump on any change of layout).
+const MAGIC: &[u8; 8] = b"FMRUN01\n";
+
+impl RunCache {
+    /// No cache: every run is drawn (the same way, so the output is the same).
+    pub fn off() -> RunCache {
+        RunCache::default()
+    }
+
+    /// A cache in `dir` for renderings whose inputs besides the features are summed up by `key`.
+    pub fn new(dir: &Path, key: Digest, scene: &Scene) -> RunCache {
+        let sources = scene
+            .sources
+            .iter()
+            .map(|(id, s)| {
+                let mut h = blake3::Hasher::new();
+                for f in &s.features {
+                    h.update(&f.digest);
+                }
+                (id.clone(), truncate(h.finalize()))
+            })
+            .collect();
+        RunCache { dir: Some(dir.to_path_buf()), key, sources }
+    }
+
+    /// The same cache and source digests for another caller key (one per sheet).
+    pub fn keyed(&self, key: Digest) -> RunCache {
+        RunCache { key, ..self.clone() }
+    }
+
+    fn run_key(&self, part: &str, view: &View, sel: &Selection, layers: &[&Layer]) -> Digest {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.key);
+        h.update(format!("{part}\0{view:?}\0{sel:?}\0").as_bytes());
+        for l in layers {
+            h.update(l.id.as_bytes());
+            h.update(&[0]);
+            if let Some(d) = l.source.as_ref().and_then(|s| self.sources.get(s)) {
+                h.update(d);
+            }
+        }
+        truncate(h.finalize())
+    }
+
+    fn path(&self, part: &str, index: usize) -> Option<PathBuf> {
+        let name: String =
+            part.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '.' }).collect();
+        self.dir.as_ref().map(|d| d.join(format!("{name}.{index}.run")))
+    }
+
+    /// The kept run, if its file holds exactly this key and size.
+    fn load(&self, part: &str, index: usize, key: &Digest, w: u32, h: u32) -> Option<Kept> {
+        let bytes = std::fs::read(self.path(part, index)?).ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let (k, rest) = rest.split_at_checked(16)?;
+        if k != key {
+            return None;
+        }
+        let (dims, rest) = rest.split_at_checked(12)?;
+        let word = |i: usize| dims.get(i..i + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+        if word(0)? != w || word(4)? != h {
+            return None;
+        }
+        let (meta, rle) = rest.split_at_checked(word(8)? as usize)?;
+        let (stats, reads): (StoredStats, Reads) = postcard::from_bytes(meta).ok()?;
+        let pixels = decode_rle(rle, w as usize * h as usize * 4)?;
+        Some(Kept { stats: stats.into(), reads, pixels })
+    }
+
+    /// Keep a run (a cache that cannot be written only makes the next build slower).
+    fn store(&self, part: &str, index: usize, key: &Digest, pm: &Pixmap, stats: &DrawStats, reads: &Reads) {
+        let Some(path) = self.path(part, index) else { return };
+        let Ok(meta) = postcard::to_stdvec(&(StoredStats::from(stats), reads)) else { return };
+        let mut bytes = Vec::with_capacity(64 + meta.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(key);
+        for v in [pm.width(), pm.height(), meta.len() as u32] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(&meta);
+        bytes.extend_from_slice(&encode_rle(pm.data()));
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = crate::atomic::write(&path, &bytes);
+    }
+}
+
+fn truncate(h: blake3::Hash) -> Digest {
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&h.as_bytes()[..16]);
+    d
+}
+
+/// A run read back from the cache.
+struct Kept {
+    stats: DrawStats,
+    reads: Reads,
+    pixels: Vec<u8>,
+}
+
+/// [`DrawStats`] as stored (boxes as plain arrays).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredStats {
+    drawn: BTreeMap<String, usize>,
+    values: BTreeMap<String, std::collections::BTreeSet<String>>,
+    obstacles: Vec<[f64; 4]>,
+}
+
+impl From<&DrawStats> for StoredStats {
+    fn from(s: &DrawStats) -> StoredStats {
+        StoredStats {
+            drawn: s.drawn.clone(),
+            values: s.values.clone(),
+            obstacles: s.obstacles.iter().map(|b| [b.x0, b.y0, b.x1, b.y1]).collect(),
+        }
+    }
+}
+
+impl From<StoredStats> for DrawStats {
+    fn from(s: StoredStats) -> DrawStats {
+        DrawStats {
+            drawn: s.drawn,
+            values: s.values,
+            obstacles: s
+                .obstacles
+                .into_iter()
+                .map(|b| draw::PxBox { x0: b[0], y0: b[1], x1: b[2], y1: b[3] })
+                .collect(),
+        }
+    }
+}
+
+/// Whether a layer reads what the build writes (a source under `out/`), so it is drawn on every run.
+fn live(scene: &Scene, layer: &Layer) -> bool {
+    layer.source.as_ref().and_then(|s| scene.style.sources.get(s)).is_some_and(|d| d.data.starts_with("out/"))
+}
+
+/// Draw the layers `sel` shows at `view` onto `pixmap` (transparent, the view's size), run by run,
+/// taking fixed runs from `cache` when it holds them under this `part` name (unique within the caller's
+/// key) and keeping those it draws.
+pub fn draw_map(
+    pixmap: &mut Pixmap,
+    scene: &Scene,
+    view: &View,
+    sel: &Selection,
+    stats: &mut DrawStats,
+    cache: &RunCache,
+    part: &str,
+) {
+    // Labels are placed and drawn later, over the whole map: they take no part in the runs.
+    let layers: Vec<&Layer> = scene
+        .style
+        .layers
+        .iter()
+        .filter(|l| l.kind != LayerKind::Symbol && l.visible_at(view.zoom) && sel.shows_layer(&l.id))
+        .collect();
+    let mut runs: Vec<(bool, Vec<&Layer>)> = Vec::new();
+    for l in layers {
+        let fixed = !live(scene, l);
+        match runs.last_mut() {
+            Some((f, run)) if *f == fixed => run.push(l),
+            _ => runs.push((fixed, vec![l])),
+        }
+    }
+    for (index, (fixed, run)) in runs.iter().enumerate() {
+        if !fixed {
+            for l in run {
+                draw::draw_layer(pixmap, scene, l, view, sel, stats);
+            }
+            continue;
+        }
+        let key = cache.run_key(part, view, sel, run);
+        let (w, h) = (pixmap.width(), pixmap.height());
+        let kept = cache.load(part, index, &key, w, h);
+        // The first run is the canvas itself; later ones are composited over it.
+        let mut layer_pm = if index == 0 { None } else { Pixmap::new(w, h) };
+        let target = match layer_pm.as_mut() {
+            Some(pm) => pm,
+            None => &mut *pixmap,
+        };
+        let run_stats = match kept {
+            Some(k) => {
+                target.data_mut().copy_from_slice(&k.pixels);
+                for (source, b) in &k.reads.0 {
+                    reads::note(source, *b);
+                }
+                k.stats
+            }
+            None => {
+                let mut run_stats = DrawStats::default();
+                let ((), read) = reads::recording(|| {
+                    for l in run {
+                        draw::draw_layer(target, scene, l, view, sel, &mut run_stats);
+                    }
+                });
+                cache.store(part, index, &key, target, &run_stats, &read);
+                run_stats
+            }
+        };
+        if let Some(pm) = &layer_pm {
+            pixmap.draw_pixmap(0, 0, pm.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+        }
+        stats.absorb(run_stats);
+    }
+}
+
+/// Run-length encode RGBA pixels: tokens of a little-endian `u32` header, then either one pixel repeated
+/// `header & 0x7fff_ffff` times (high bit set) or `header` literal pixels. Maps are mostly flat colour or
+/// transparent, so this shrinks them tenfold and decodes at memory speed.
+pub fn encode_rle(data: &[u8]) -> Vec<u8> {
+    let px: Vec<[u8; 4]> = data.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut literal_start = 0;
+    let flush = |out: &mut Vec<u8>, from: usize, to: usize| {
+        if to > from {
+            out.extend_from_slice(&((to - from) as u32).to_le_bytes());
+            for p in &px[from..to] {
+                out.extend_from_slice(p);
+            }
+        }
+    };
+    while i < px.len() {
+        let mut j = i + 1;
+        while j < px.len() && px[j] == px[i] && j - i < 0x7fff_ffff {
+            j += 1;
+        }
+        if j - i >= 3 {
+            flush(&mut out, literal_start, i);
+            out.extend_from_slice(&(((j - i) as u32) | 0x8000_0000).to_le_bytes());
+            out.extend_from_slice(&px[i]);
+            literal_start = j;
+        }
+        i = j;
+    }
+    flush(&mut out, literal_start, px.len());
+    out
+}
+
+/// Decode [`encode_rle`] output of exactly `len` bytes; `None` if it is malformed or another size.
+pub fn decode_rle(mut rle: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    while !rle.is_empty() {
+        let (head, rest) = rle.split_at_checked(4)?;
+        let head = u32::from_le_bytes(head.try_into().ok()?);
+        let n = (head & 0x7fff_ffff) as usize;
+        if out.len() + n * 4 > len {
+            return None;
+        }
+        if head & 0x8000_0000 != 0 {
+            let (p, rest) = rest.split_at_checked(4)?;
+            for _ in 0..n {
+                out.extend_from_slice(p);
+            }
+            rle = rest;
+        } else {
+            let (lit, rest) = rest.split_at_checked(n * 4)?;
+            out.extend_from_slice(lit);
+            rle = rest;
+        }
+    }
+    (out.len() == len).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rle_round_trips_runs_and_literals() {
+        let mut data = vec![0u8; 4 * 100];
+        data.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4]);
+        data.extend(std::iter::repeat_n([10u8, 20, 30, 255], 7).flatten());
+        data.extend_from_slice(&[9, 9, 9, 9]);
+        let enc = encode_rle(&data);
+        assert!(enc.len() < data.len() / 4);
+        assert_eq!(decode_rle(&enc, data.len()), Some(data.clone()));
+        assert_eq!(decode_rle(&enc, data.len() + 4), None);
+        assert_eq!(decode_rle(&enc[..enc.len() - 1], data.len()), None);
+        assert_eq!(decode_rle(&[], 0), Some(Vec::new()));
+    }
+}
