@@ -333,18 +333,16 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
     let previous_gazetteer = session.gazetteer.clone();
-    let (gazetteer, gazetteer_key) = open_gazetteer(&cfg.gazetteer, session)?;
+    let (gazetteer, gazetteer_key, cache_writes) = open_gazetteer(&cfg.gazetteer, session)?;
     if !state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key {
-        // What the edit did, place by place: from the session's gazetteer, or the snapshot still cached.
-        let old = match previous_gazetteer {
-            Some((k, g)) if k == state.gazetteer_key => Some(g),
-            _ => Gazetteer::from_key(&state.gazetteer_key).map(Arc::new),
+        // What the edit did, place by place: from the session's gazetteer, or the cache entries still kept.
+        use crate::gazetteer::diff::{place_changes_of, summarize};
+        let changes = match previous_gazetteer {
+            Some((k, g)) if k == state.gazetteer_key => Some(place_changes_of(&g.places, &gazetteer)),
+            _ => gazetteer.changes_since_key(&state.gazetteer_key),
         };
-        if let Some(old) = old {
-            summary.changes.extend(crate::gazetteer::diff::summarize(
-                &crate::gazetteer::diff::place_changes(&old, &gazetteer),
-                10,
-            ));
+        if let Some(changes) = changes {
+            summary.changes.extend(summarize(&changes, 10));
         }
     }
     timer.lap("gazetteer");
@@ -399,6 +397,10 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.record_outputs(&cfg.out);
     state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
+    // The gazetteer's cache entries were written meanwhile; a build returns once they are.
+    if let Some(w) = cache_writes {
+        let _ = w.join();
+    }
     timer.lap("manifest");
     Ok(summary)
 }
@@ -482,19 +484,28 @@ fn layers(
     Ok(())
 }
 
-/// The gazetteer, from the session when its content is unchanged.
-fn open_gazetteer(dir: &Path, session: &mut Session) -> Result<(Arc<Gazetteer>, String), Error> {
-    let key = crate::gazetteer::cache::content_key(dir)?;
+/// The gazetteer, from the session when its content is unchanged, with its content key and the thread
+/// writing its cache entries (which the rest of the build does not wait for).
+fn open_gazetteer(dir: &Path, session: &mut Session) -> Result<GazetteerOpened, Error> {
+    let inputs = crate::gazetteer::cache::Inputs::read(dir)?;
+    let key = inputs.key.clone();
     if let Some((k, g)) = &session.gazetteer {
         if *k == key {
-            return Ok((g.clone(), key));
+            return Ok((g.clone(), key, None));
         }
     }
-    let (g, key) = Gazetteer::open_keyed(dir)?;
+    let (g, writes) = Gazetteer::open_inputs(inputs)?;
     let g = Arc::new(g);
     session.gazetteer = Some((key.clone(), g.clone()));
-    Ok((g, key))
+    let writing = writes.map(|w| {
+        let g = g.clone();
+        std::thread::spawn(move || w.write(&g))
+    });
+    Ok((g, key, writing))
 }
+
+/// What [`open_gazetteer`] returns.
+type GazetteerOpened = (Arc<Gazetteer>, String, Option<std::thread::JoinHandle<()>>);
 
 /// The committed manifest: every input, and every committed output with its hash and input groups
 /// (tiles, MBTiles and PMTiles are rebuilt, not committed, so not listed).

@@ -180,32 +180,51 @@ fn compare(old: &Place, new: &Place, out: &mut Vec<PlaceChange>) {
 /// assert_eq!(lines, ["alias \"Rawah\" added to Rawa", "Rawa moved 5.5 km north"]);
 /// ```
 pub fn place_changes(old: &Gazetteer, new: &Gazetteer) -> Vec<PlaceChange> {
-    let old_by_id: HashMap<&str, &Place> = old.places.iter().map(|p| (p.id.as_str(), p)).collect();
-    let new_ids: HashSet<&str> = new.places.iter().map(|p| p.id.as_str()).collect();
+    place_changes_of(&old.places, new)
+}
+
+/// [`place_changes`] from the old gazetteer's places alone (all it needs of it).
+pub fn place_changes_of(old: &[Place], new: &Gazetteer) -> Vec<PlaceChange> {
+    let old_ids: HashSet<&str> = old.iter().map(|p| p.id.as_str()).collect();
+    let old: Vec<&Place> = old.iter().collect();
+    let new_places: Vec<&Place> = new.places.iter().collect();
+    changes_among(&old, |id| old_ids.contains(id), &new_places, new)
+}
+
+/// The changes from `old` to `new` where only some places may differ: `old` and `new_places` hold every
+/// place that is not the same (same id, same content) in both; `old_has` tells whether the whole old
+/// gazetteer has an id. Places left out are unchanged, so they would add nothing: a build that knows
+/// which places differ (see [`Gazetteer::changes_since_key`]) compares only those.
+pub(crate) fn changes_among(
+    old: &[&Place],
+    old_has: impl Fn(&str) -> bool,
+    new_places: &[&Place],
+    new: &Gazetteer,
+) -> Vec<PlaceChange> {
+    let old_by_id: HashMap<&str, &Place> = old.iter().map(|p| (p.id.as_str(), *p)).collect();
+    let new_has = |id: &str| new.by_id.contains_key(id);
     // An old id the new gazetteer redirects to a new id (a curated entry took over a GeoNames place):
     // the same place under another id, not a removal and an addition.
     let mut taken_over: HashMap<&str, &Place> = HashMap::new();
-    for o in old.places.iter().filter(|p| !new_ids.contains(p.id.as_str())) {
+    for o in old.iter().filter(|p| !new_has(p.id.as_str())) {
         if let Some(n) = new.find(&o.id).map(|j| &new.places[j]) {
-            if !old_by_id.contains_key(n.id.as_str()) {
+            if !old_has(n.id.as_str()) {
                 taken_over.entry(n.id.as_str()).or_insert(o);
             }
         }
     }
-    let mut ids: Vec<(&str, Option<&Place>, Option<&Place>)> = new
-        .places
+    let mut ids: Vec<(&str, Option<&Place>, Option<&Place>)> = new_places
         .iter()
         .map(|p| {
             let id = p.id.as_str();
-            (id, old_by_id.get(id).or_else(|| taken_over.get(id)).copied(), Some(p))
+            (id, old_by_id.get(id).or_else(|| taken_over.get(id)).copied(), Some(*p))
         })
         .collect();
     let paired: HashSet<&str> = taken_over.values().map(|o| o.id.as_str()).collect();
     ids.extend(
-        old.places
-            .iter()
-            .filter(|p| !new_ids.contains(p.id.as_str()) && !paired.contains(p.id.as_str()))
-            .map(|p| (p.id.as_str(), Some(p), None)),
+        old.iter()
+            .filter(|p| !new_has(p.id.as_str()) && !paired.contains(p.id.as_str()))
+            .map(|p| (p.id.as_str(), Some(*p), None)),
     );
     ids.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();

@@ -149,21 +149,17 @@ pub fn slug(s: &str) -> String {
 
 /// Read every row of a GeoNames file into places.
 pub fn read_file(path: &Path) -> Result<Vec<Place>, GazetteerError> {
-    let file = std::fs::File::open(path).map_err(|e| GazetteerError::Io { path: path.to_path_buf(), source: e })?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let bytes = std::fs::read(path).map_err(|e| GazetteerError::Io { path: path.to_path_buf(), source: e })?;
+    parse(path, &bytes)
+}
+
+/// The places of the GeoNames rows in `bytes` (the content of `path`, named in errors), so a caller that
+/// already read and hashed a file parses exactly those bytes.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Place>, GazetteerError> {
     let mut places = Vec::new();
-    let mut buf = Vec::new();
-    let mut line_no = 0;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| GazetteerError::Io { path: path.to_path_buf(), source: e })?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let line = std::str::from_utf8(&buf).map_err(|e| GazetteerError::GeoNamesRow {
+    for (n, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let line_no = n + 1;
+        let line = std::str::from_utf8(raw).map_err(|e| GazetteerError::GeoNamesRow {
             path: path.to_path_buf(),
             line: line_no,
             msg: format!("not UTF-8 at byte {}", e.valid_up_to()),

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use std::path::Path;
 
 /// A place read from a layer, before merging: `geometry` may be missing when `geonames_id` supplies it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LayerPlace {
     pub place: Place,
     pub has_geometry: bool,

@@ -164,19 +164,87 @@ impl Merger {
     }
 }
 
-impl Gazetteer {
-    /// Load a gazetteer directory.
-    pub fn load_dir(dir: &Path) -> Result<Gazetteer, GazetteerError> {
-        let mut files = Vec::new();
-        let mut m = Merger::default();
-        let basemap = dir.join("basemap");
-        for name in ["countries", "provinces", "rivers", "lakes", "borders"] {
-            let p = basemap.join(format!("{name}.geojson"));
-            if p.is_file() {
-                let source = if name == "rivers" { Source::Wdb2 } else { Source::NaturalEarth };
-                for lp in layer::read(&p, source)? {
+/// How one source file of a gazetteer is read (its place in the merge order follows from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// A basemap layer: countries (which also get their name as French name), provinces, rivers…
+    Basemap {
+        source: Source,
+        countries: bool,
+    },
+    GeoNames,
+    Curated,
+    Aliases,
+}
+
+/// One source file parsed but not merged: what the per-file cache keeps (see [`cache`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Parsed {
+    Layer(Vec<layer::LayerPlace>),
+    GeoNames(Vec<Place>),
+    /// `aliases.tsv` is applied to the merged places, so it is kept as text.
+    Aliases(String),
+}
+
+/// The files of a gazetteer directory that are loaded, in load order, with how to read each.
+pub(crate) fn sources(dir: &Path) -> Result<Vec<(PathBuf, Reader)>, GazetteerError> {
+    let mut out = Vec::new();
+    let basemap = dir.join("basemap");
+    for name in ["countries", "provinces", "rivers", "lakes", "borders"] {
+        let p = basemap.join(format!("{name}.geojson"));
+        if p.is_file() {
+            let source = if name == "rivers" { Source::Wdb2 } else { Source::NaturalEarth };
+            out.push((p, Reader::Basemap { source, countries: name == "countries" }));
+        }
+    }
+    let gn_dir = dir.join("geonames");
+    if gn_dir.is_dir() {
+        let mut gn_files: Vec<PathBuf> = std::fs::read_dir(&gn_dir)
+            .map_err(|e| GazetteerError::Io { path: gn_dir.clone(), source: e })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "tsv")))
+            .collect();
+        gn_files.sort();
+        out.extend(gn_files.into_iter().map(|p| (p, Reader::GeoNames)));
+    }
+    for (name, reader) in [("places.geojson", Reader::Curated), ("aliases.tsv", Reader::Aliases)] {
+        let p = dir.join(name);
+        if p.is_file() {
+            out.push((p, reader));
+        }
+    }
+    if out.is_empty() {
+        return Err(GazetteerError::Empty { path: dir.to_path_buf() });
+    }
+    Ok(out)
+}
+
+/// Parse the content of one source file (`path` is named in errors).
+pub(crate) fn parse_source(path: &Path, reader: Reader, bytes: &[u8]) -> Result<Parsed, GazetteerError> {
+    let text = || {
+        // The error `read_to_string` gives.
+        std::str::from_utf8(bytes).map_err(|_| GazetteerError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"),
+        })
+    };
+    Ok(match reader {
+        Reader::Basemap { source, .. } => Parsed::Layer(layer::parse(path, text()?, source)?),
+        Reader::Curated => Parsed::Layer(layer::parse(path, text()?, Source::Curated)?),
+        Reader::GeoNames => Parsed::GeoNames(geonames::parse(path, bytes)?),
+        Reader::Aliases => Parsed::Aliases(text()?.to_string()),
+    })
+}
+
+/// Merge parsed sources in load order (DESIGN.md §2); parents are not assigned yet.
+fn merge(parsed: Vec<(&Path, Reader, Parsed)>) -> Result<Merger, GazetteerError> {
+    let mut m = Merger::default();
+    for (path, reader, content) in parsed {
+        match (reader, content) {
+            (Reader::Basemap { countries, .. }, Parsed::Layer(lps)) => {
+                for lp in lps {
                     let mut place = lp.place;
-                    if place.name_fr.is_none() && name == "countries" {
+                    if place.name_fr.is_none() && countries {
                         place.name_fr = Some(place.name.clone());
                     }
                     if place.point.x.is_nan() {
@@ -186,40 +254,40 @@ impl Gazetteer {
                     }
                     m.add_dataset(place);
                 }
-                files.push(p);
             }
-        }
-        let gn_dir = dir.join("geonames");
-        if gn_dir.is_dir() {
-            let mut gn_files: Vec<PathBuf> = std::fs::read_dir(&gn_dir)
-                .map_err(|e| GazetteerError::Io { path: gn_dir.clone(), source: e })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "tsv")))
-                .collect();
-            gn_files.sort();
-            for p in gn_files {
-                for place in geonames::read_file(&p)? {
+            (Reader::GeoNames, Parsed::GeoNames(places)) => {
+                for place in places {
                     m.add_dataset(place);
                 }
-                files.push(p);
+            }
+            (Reader::Curated, Parsed::Layer(lps)) => {
+                for (i, lp) in lps.into_iter().enumerate() {
+                    m.add_curated(path, i, lp)?;
+                }
+            }
+            (Reader::Aliases, Parsed::Aliases(text)) => read_aliases(path, &text, &mut m)?,
+            _ => {
+                return Err(GazetteerError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, "parsed form of another kind of file"),
+                });
             }
         }
-        let curated = dir.join("places.geojson");
-        if curated.is_file() {
-            for (i, lp) in layer::read(&curated, Source::Curated)?.into_iter().enumerate() {
-                m.add_curated(&curated, i, lp)?;
-            }
-            files.push(curated);
+    }
+    Ok(m)
+}
+
+impl Gazetteer {
+    /// Load a gazetteer directory.
+    pub fn load_dir(dir: &Path) -> Result<Gazetteer, GazetteerError> {
+        let sources = sources(dir)?;
+        let mut parsed = Vec::with_capacity(sources.len());
+        for (p, reader) in &sources {
+            let bytes = std::fs::read(p).map_err(|e| GazetteerError::Io { path: p.clone(), source: e })?;
+            parsed.push((p.as_path(), *reader, parse_source(p, *reader, &bytes)?));
         }
-        let aliases = dir.join("aliases.tsv");
-        if aliases.is_file() {
-            read_aliases(&aliases, &mut m)?;
-            files.push(aliases);
-        }
-        if files.is_empty() {
-            return Err(GazetteerError::Empty { path: dir.to_path_buf() });
-        }
-        Ok(Gazetteer::from_merger(m, files))
+        let m = merge(parsed)?;
+        Ok(Gazetteer::from_merger(m, sources.into_iter().map(|(p, _)| p).collect()))
     }
 
     /// A gazetteer from places already in memory (tests, tools).
@@ -231,11 +299,22 @@ impl Gazetteer {
         Gazetteer::from_merger(m, Vec::new())
     }
 
-    fn from_merger(mut m: Merger, files: Vec<PathBuf>) -> Gazetteer {
+    fn from_merger(m: Merger, files: Vec<PathBuf>) -> Gazetteer {
+        Gazetteer::from_merger_with(m, files, |places, common| {
+            (AliasIndex::build(places, common), skeleton::SkeletonIndex::build(places))
+        })
+    }
+
+    /// The gazetteer of merged places, with the alias and skeleton indexes `indexes` gives for the places
+    /// (built, or reused from the cache when the names they index are the same).
+    fn from_merger_with(
+        mut m: Merger,
+        files: Vec<PathBuf>,
+        indexes: impl FnOnce(&[Place], &HashSet<String>) -> (AliasIndex, skeleton::SkeletonIndex),
+    ) -> Gazetteer {
         assign_parents(&mut m);
         let common_words = builtin_common_words();
-        let index = AliasIndex::build(&m.places, &common_words);
-        let skeletons = skeleton::SkeletonIndex::build(&m.places);
+        let (index, skeletons) = indexes(&m.places, &common_words);
         let parents = (0..m.places.len())
             .map(|i| m.places[i].parent.as_deref().and_then(|p| m.lookup(p)).filter(|&p| p != i).map(|p| p as u32))
             .collect();
@@ -375,8 +454,7 @@ fn assign_parents(m: &mut Merger) {
 }
 
 /// `aliases.tsv`: `PLACE_ID<TAB>ALIAS[<TAB>LANG[<TAB>NOTE]]`, `#` comments.
-fn read_aliases(path: &Path, m: &mut Merger) -> Result<(), GazetteerError> {
-    let text = std::fs::read_to_string(path).map_err(|e| GazetteerError::Io { path: path.to_path_buf(), source: e })?;
+fn read_aliases(path: &Path, text: &str, m: &mut Merger) -> Result<(), GazetteerError> {
     for (n, line) in text.lines().enumerate() {
         let line_no = n + 1;
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
