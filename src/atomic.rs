@@ -14,6 +14,12 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
             return Ok(false);
         }
     }
+    replace(path, bytes).map(|()| true)
+}
+
+/// Write `bytes` to `path` atomically, without first comparing them with the file (for a caller that
+/// already knows they differ).
+pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -28,7 +34,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map(|()| true)
+    result
 }
 
 /// The temporary sibling used while writing `path`.

@@ -182,6 +182,33 @@ fn moving_one_place_redraws_only_what_it_touches_and_matches_a_cold_build() {
 }
 
 #[test]
+fn a_damaged_or_missing_pmtiles_archive_is_rebuilt_from_the_tile_files() {
+    let p = Project::new("pmtiles");
+    p.build(&[]);
+    // One byte of tile data changed: the archive still parses, but it is not the one the last build left.
+    let path = p.path("out/tiles.pmtiles");
+    let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    let last = bytes.len() - 20;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    p.move_rawa_north();
+    p.build(&[]);
+    let cold = Project::new("pmtiles-cold");
+    cold.move_rawa_north();
+    cold.build(&[]);
+    assert_same_outputs(&p.path("out"), &cold.path("out"));
+    // No archive at all, and Rawa moved back: written whole from the tile files.
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    p.edit("gazetteer/geonames/cities500-mideast.txt", |t| {
+        t.replace("\t34.53229\t41.91898\t", "\t34.48229\t41.91898\t")
+    });
+    p.build(&[]);
+    let fresh = Project::new("pmtiles-fresh");
+    fresh.build(&[]);
+    assert_same_outputs(&p.path("out"), &fresh.path("out"));
+}
+
+#[test]
 fn adding_an_article_parses_only_it() {
     let p = Project::new("add");
     let first = p.build(&[]);

@@ -67,15 +67,7 @@ fn directory(gz: &[u8]) -> Vec<(u64, u64, u64, u64)> {
 /// Archive `tiles`, read every one back through the directories as a reader would; returns whether leaf
 /// directories were needed.
 fn round_trip(tiles: &[(TileId, Arc<Vec<u8>>)], zoom: u8) -> bool {
-    let meta = Metadata {
-        name: "test".into(),
-        description: "d".into(),
-        attribution: "a".into(),
-        bounds: [-180.0, 0.0, -90.0, 66.5],
-        center: (-135.0, 40.0, 8),
-        minzoom: zoom,
-        maxzoom: zoom,
-    };
+    let meta = meta(zoom);
     let (bytes, _, images) = pmtiles::archive(&meta, tiles).expect("archive");
     assert_eq!(&bytes[..8], b"PMTiles\x03");
     let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"));
@@ -141,4 +133,102 @@ fn a_big_archive_spills_into_leaf_directories_and_still_reads_back() {
         }
     }
     assert!(round_trip(&tiles, 9), "expected leaf directories");
+}
+
+fn meta(zoom: u8) -> Metadata {
+    Metadata {
+        name: "test".into(),
+        description: "d".into(),
+        attribution: "a".into(),
+        bounds: [-180.0, 0.0, -90.0, 66.5],
+        center: (-135.0, 40.0, 8),
+        minzoom: zoom,
+        maxzoom: zoom,
+    }
+}
+
+/// Tiles of a `w`×`h` block at `z`, every `every`-th one a distinct image, the others one shared image.
+fn block(z: u8, w: u32, h: u32, every: u32, salt: &str) -> Vec<(TileId, Arc<Vec<u8>>)> {
+    let flat = Arc::new(vec![7u8; 40]);
+    let mut tiles = Vec::new();
+    for x in 0..w {
+        for y in 0..h {
+            let bytes = if (x * 7 + y) % every == 0 {
+                Arc::new(format!("tile {x} {y} {salt}").repeat(1 + (x as usize % 5)).into_bytes())
+            } else {
+                flat.clone()
+            };
+            tiles.push((TileId { z, x, y }, bytes));
+        }
+    }
+    tiles
+}
+
+/// Rewrite `old` (the archive of `before`) into the archive of `after`, taking every tile `changed` does
+/// not name from the old archive, as an incremental build does.
+fn rewrite(old: &[u8], after: &[(TileId, Arc<Vec<u8>>)], changed: &[TileId], zoom: u8) -> Vec<u8> {
+    let archive = pmtiles::Archive::parse(old).expect("the previous archive parses");
+    let mut sorted: Vec<(u64, &[u8])> = after
+        .iter()
+        .map(|(t, b)| {
+            let bytes = if changed.contains(t) {
+                b.as_slice()
+            } else {
+                archive.get(tile_id(t)).expect("an unchanged tile is in the previous archive")
+            };
+            (tile_id(t), bytes)
+        })
+        .collect();
+    sorted.sort_by_key(|(id, _)| *id);
+    pmtiles::archive_sorted(&meta(zoom), &sorted).expect("archive").0
+}
+
+#[test]
+fn an_archive_rewritten_from_the_previous_one_equals_one_written_from_scratch() {
+    for (z, w, h, every) in [(8u8, 64u32, 64u32, 97u32), (9, 256, 128, 1)] {
+        let before = block(z, w, h, every, "a");
+        let (old, _, _) = pmtiles::archive(&meta(z), &before).expect("archive");
+        let parsed = pmtiles::Archive::parse(&old).expect("parses");
+        assert_eq!(parsed.tiles(), before.len() as u64);
+        for (t, b) in &before {
+            assert_eq!(parsed.get(tile_id(t)), Some(b.as_slice()), "{t}");
+        }
+        assert_eq!(parsed.get(tile_id(&TileId { z, x: w, y: 0 })), None, "a tile outside the block");
+        // Some tiles redrawn (new images, and one now equal to the shared image), a column dropped.
+        let mut after: Vec<(TileId, Arc<Vec<u8>>)> = before.iter().filter(|(t, _)| t.x != 3).cloned().collect();
+        let mut changed = Vec::new();
+        for (i, (t, b)) in after.iter_mut().enumerate() {
+            if i % 41 == 5 {
+                *b = if i % 2 == 0 { Arc::new(vec![7u8; 40]) } else { Arc::new(format!("new {t}").into_bytes()) };
+                changed.push(*t);
+            }
+        }
+        let scratch = pmtiles::archive(&meta(z), &after).expect("archive").0;
+        assert!(rewrite(&old, &after, &changed, z) == scratch, "z{z}: rewritten archive differs from a fresh one");
+    }
+}
+
+#[test]
+fn a_damaged_archive_is_not_read() {
+    let tiles = block(8, 16, 16, 3, "a");
+    let (good, _, _) = pmtiles::archive(&meta(8), &tiles).expect("archive");
+    assert!(pmtiles::Archive::parse(&good).is_some());
+    let root_len = u64::from_le_bytes(good[16..24].try_into().expect("8 bytes")) as usize;
+    let mut damaged: Vec<Vec<u8>> = vec![
+        good[..100].to_vec(),            // truncated header
+        good[..good.len() - 1].to_vec(), // truncated data
+        Vec::new(),
+    ];
+    let mut magic = good.clone();
+    magic[0] = b'X';
+    damaged.push(magic);
+    let mut dir = good.clone();
+    dir[127 + root_len / 2] ^= 0x55; // inside the gzipped root directory
+    damaged.push(dir);
+    let mut compression = good.clone();
+    compression[98] = 2; // gzipped tiles: not what this writer makes
+    damaged.push(compression);
+    for (i, bytes) in damaged.iter().enumerate() {
+        assert!(pmtiles::Archive::parse(bytes).is_none(), "damaged archive {i} parsed");
+    }
 }

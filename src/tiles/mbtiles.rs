@@ -18,8 +18,8 @@
 
 use super::error::TilesError;
 use super::tile::TileId;
-use rusqlite::{Connection, params};
-use std::collections::HashMap;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -184,6 +184,8 @@ pub fn update(
     let written = !changed.is_empty() || old_meta != rows;
     if written {
         let tx = db.transaction().map_err(sql_err(path, "begin"))?;
+        // The images of the tiles replaced or removed.
+        let mut released: BTreeSet<String> = BTreeSet::new();
         if old_meta != rows {
             tx.execute("DELETE FROM metadata", []).map_err(sql_err(path, "metadata"))?;
             for (k, v) in &rows {
@@ -201,7 +203,15 @@ pub fn update(
             let mut map = tx
                 .prepare("INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(sql_err(path, "map"))?;
+            let mut was = tx
+                .prepare("SELECT tile_id FROM map WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3")
+                .map_err(sql_err(path, "map"))?;
             for (t, bytes) in changed {
+                let old: Option<String> = was
+                    .query_row(params![t.z, t.x, t.tms_y()], |r| r.get(0))
+                    .optional()
+                    .map_err(sql_err(path, &format!("tile {t}")))?;
+                released.extend(old);
                 del.execute(params![t.z, t.x, t.tms_y()]).map_err(sql_err(path, &format!("tile {t}")))?;
                 if let Some(bytes) = bytes {
                     let id = image_id(bytes);
@@ -210,8 +220,17 @@ pub fn update(
                 }
             }
         }
-        tx.execute("DELETE FROM images WHERE tile_id NOT IN (SELECT tile_id FROM map)", [])
-            .map_err(sql_err(path, "images"))?;
+        // Only the images the changed tiles used can have lost their last tile (every image of a file this
+        // module wrote or updated is in use): checking just those spares scanning the images table, whose
+        // rows put the id after the blob (reading it walks every blob's overflow pages).
+        {
+            let mut gc = tx
+                .prepare("DELETE FROM images WHERE tile_id = ?1 AND NOT EXISTS (SELECT 1 FROM map WHERE tile_id = ?1)")
+                .map_err(sql_err(path, "images"))?;
+            for id in &released {
+                gc.execute(params![id]).map_err(sql_err(path, "images"))?;
+            }
+        }
         tx.commit().map_err(sql_err(path, "commit"))?;
     }
     let tiles: i64 = db.query_row("SELECT COUNT(*) FROM map", [], |r| r.get(0)).map_err(sql_err(path, "map"))?;

@@ -312,6 +312,8 @@ struct TilesState {
     global: Digest,
     features: FeatureIndex,
     tiles: BTreeMap<(u8, u32, u32), TileRecord>,
+    /// The digest of the PMTiles archive this state's run left (none if it wrote none).
+    pmtiles: Option<Digest>,
 }
 
 fn global_key(cfg: &TilesConfig, prep: &Prepared) -> Digest {
@@ -403,7 +405,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         })
         .collect::<Result<_, TilesError>>()?;
     bar.finish_and_clear();
-    let mut state = TilesState { global, features, tiles: BTreeMap::new() };
+    let mut state = TilesState { global, features, tiles: BTreeMap::new(), pmtiles: None };
     // Tiles redrawn (None: no longer drawn), for the in-place MBTiles update.
     let mut changed: Vec<(TileId, Option<Arc<Vec<u8>>>)> = Vec::new();
     let mut keep: BTreeSet<TileId> = BTreeSet::new();
@@ -460,46 +462,52 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         let meta = metadata(&prep, cfg)?;
         let in_place = same_global && !prev.tiles.is_empty() && cfg.mbtiles && cfg.mbtiles_path().is_file();
         let pmtiles_current = same_global && changed.is_empty() && cfg.pmtiles_path().is_file();
-        // The full set of drawn tiles, when a file must be written whole: fresh bytes, or the file on disk.
-        let full = |fresh: &HashMap<TileId, Arc<Vec<u8>>>| -> Result<Vec<TileBytes>, TilesError> {
-            keep.iter()
-                .map(|t| match fresh.get(t) {
-                    Some(b) => Ok((*t, b.clone())),
-                    None => {
-                        let p = dir.path(t);
-                        std::fs::read(&p)
-                            .map(|b| (*t, Arc::new(b)))
-                            .map_err(|e| TilesError::Read { path: p, source: e })
-                    }
-                })
-                .collect()
+        // The full set of drawn tiles, when MBTiles must be written whole: fresh bytes, or the file on disk.
+        let drawn: Option<Vec<TileBytes>> =
+            if cfg.mbtiles && !in_place { Some(full_set(&keep, &fresh, &dir)?) } else { None };
+        let pm_job = PmtilesJob {
+            path: cfg.pmtiles_path(),
+            meta: &meta,
+            keep: &keep,
+            fresh: &fresh,
+            dir: &dir,
+            drawn: drawn.as_deref(),
+            previous: prev.pmtiles.filter(|_| same_global && !prev.tiles.is_empty()),
         };
-        let mut drawn: Option<Vec<TileBytes>> = None;
-        if cfg.mbtiles {
-            summary.mbtiles = Some(if in_place {
-                mbtiles::update(&cfg.mbtiles_path(), &meta, &changed)?
-            } else {
-                let d = drawn.get_or_insert(full(&fresh)?);
-                mbtiles::write(&cfg.mbtiles_path(), &meta, d)?
+        // MBTiles on its own thread while PMTiles is assembled and written here: both end in an fsync.
+        let (mb, pm) = std::thread::scope(|s| {
+            let mb = cfg.mbtiles.then(|| {
+                s.spawn(|| match &drawn {
+                    Some(d) => mbtiles::write(&cfg.mbtiles_path(), &meta, d),
+                    None => mbtiles::update(&cfg.mbtiles_path(), &meta, &changed),
+                })
             });
-        }
-        if cfg.pmtiles && !keep.is_empty() {
-            if !pmtiles_current {
-                let d = match drawn.take() {
-                    Some(d) => d,
-                    None => full(&fresh)?,
-                };
-                summary.pmtiles = Some(pmtiles::write(&cfg.pmtiles_path(), &meta, &d)?);
-            }
-        } else if cfg.pmtiles {
-            // A PMTiles directory cannot be empty: no archive (and no stale one) when every tile is background.
-            match std::fs::remove_file(cfg.pmtiles_path()) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(TilesError::Write { path: cfg.pmtiles_path(), source: e });
+            let pm = if !cfg.pmtiles {
+                Ok(None)
+            } else if keep.is_empty() {
+                // A PMTiles directory cannot be empty: no archive (and no stale one) when every tile is
+                // background.
+                match std::fs::remove_file(cfg.pmtiles_path()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(TilesError::Write { path: cfg.pmtiles_path(), source: e })
+                    }
+                    _ => Ok(None),
                 }
-                _ => {}
-            }
-        }
+            } else if pmtiles_current {
+                Ok(None)
+            } else {
+                pm_job.run().map(Some)
+            };
+            let mb = mb.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).transpose();
+            (mb, pm)
+        });
+        summary.mbtiles = mb?;
+        summary.pmtiles = pm?;
+        state.pmtiles = match &summary.pmtiles {
+            Some(p) => Some(p.digest),
+            None if cfg.pmtiles && pmtiles_current && !keep.is_empty() => prev.pmtiles,
+            None => None,
+        };
         for (written, path) in [
             summary.mbtiles.as_ref().map(|m| (m.written, m.path.clone())),
             summary.pmtiles.as_ref().map(|p| (p.written, p.path.clone())),
@@ -540,6 +548,71 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
+}
+
+/// Every drawn tile and its bytes: fresh from this run, or read from its file.
+fn full_set(
+    keep: &BTreeSet<TileId>,
+    fresh: &HashMap<TileId, Arc<Vec<u8>>>,
+    dir: &store::TileDir,
+) -> Result<Vec<TileBytes>, TilesError> {
+    keep.iter()
+        .map(|t| match fresh.get(t) {
+            Some(b) => Ok((*t, b.clone())),
+            None => {
+                let p = dir.path(t);
+                std::fs::read(&p).map(|b| (*t, Arc::new(b))).map_err(|e| TilesError::Read { path: p, source: e })
+            }
+        })
+        .collect()
+}
+
+/// Writing the PMTiles archive of a run.
+struct PmtilesJob<'a> {
+    path: PathBuf,
+    meta: &'a mbtiles::Metadata,
+    keep: &'a BTreeSet<TileId>,
+    fresh: &'a HashMap<TileId, Arc<Vec<u8>>>,
+    dir: &'a store::TileDir,
+    /// Every drawn tile, when the caller already has them all.
+    drawn: Option<&'a [TileBytes]>,
+    /// The digest of the archive the previous run left, if its tiles are the ones this run keeps unless
+    /// redrawn (same style, plan and scale).
+    previous: Option<Digest>,
+}
+
+impl PmtilesJob<'_> {
+    /// Write the archive: tiles not drawn again come from the previous archive when the file is still the
+    /// one the previous run wrote (one read instead of thousands), else from their files.
+    fn run(&self) -> Result<pmtiles::PmtilesSummary, TilesError> {
+        if let Some(d) = self.drawn {
+            return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d), None);
+        }
+        let old: Option<Vec<u8>> = match self.previous {
+            Some(want) if self.keep.iter().any(|t| !self.fresh.contains_key(t)) => {
+                std::fs::read(&self.path).ok().filter(|b| pmtiles::digest(b) == want)
+            }
+            _ => None,
+        };
+        let archive = old.as_deref().and_then(pmtiles::Archive::parse);
+        let mut from_files: Vec<(TileId, Vec<u8>)> = Vec::new();
+        let mut sorted: Vec<(u64, &[u8])> = Vec::with_capacity(self.keep.len());
+        for t in self.keep {
+            let id = pmtiles::tile_id(t);
+            match (self.fresh.get(t), archive.as_ref().and_then(|a| a.get(id))) {
+                (Some(b), _) => sorted.push((id, b.as_slice())),
+                (None, Some(b)) => sorted.push((id, b)),
+                (None, None) => {
+                    let p = self.dir.path(t);
+                    let b = std::fs::read(&p).map_err(|e| TilesError::Read { path: p, source: e })?;
+                    from_files.push((*t, b));
+                }
+            }
+        }
+        sorted.extend(from_files.iter().map(|(t, b)| (pmtiles::tile_id(t), b.as_slice())));
+        sorted.sort_by_key(|(id, _)| *id);
+        pmtiles::write_sorted(&self.path, self.meta, &sorted, old.as_deref())
+    }
 }
 
 /// The MBTiles metadata of a run: the plan's bounds and zooms, a centre on the deepest regions.

@@ -11,6 +11,7 @@ use super::error::TilesError;
 use super::mbtiles::Metadata;
 use super::tile::TileId;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,6 +97,8 @@ pub struct PmtilesSummary {
     pub images: usize,
     pub bytes: u64,
     pub written: bool,
+    /// The archive's digest: the next run rewrites from this file only if it still has these bytes.
+    pub digest: [u8; 16],
 }
 
 fn e7(v: f64) -> i32 {
@@ -131,26 +134,60 @@ fn directories(entries: &[Entry]) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
     }
 }
 
+/// Hashes an image by its length and last 64 bytes only (a PNG ends with its compressed data's checksums),
+/// not the whole of each of thousands of tiles; equal hashes are still compared byte for byte.
+#[derive(Default)]
+struct TailHasher(u64);
+
+impl Hasher for TailHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = &bytes[bytes.len().saturating_sub(64)..];
+        for b in std::iter::once(bytes.len() as u64).chain(tail.iter().map(|b| u64::from(*b))) {
+            self.0 = (self.0.rotate_left(5) ^ b).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
 /// The whole archive in memory.
 pub fn archive(meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> std::io::Result<(Vec<u8>, usize, usize)> {
-    let mut sorted: Vec<(u64, &Arc<Vec<u8>>)> = tiles.iter().map(|(t, b)| (tile_id(t), b)).collect();
+    archive_sorted(meta, &sorted(tiles))
+}
+
+/// `(tile id, bytes)` of the tiles, in tile id order: what [`archive_sorted`] takes.
+pub fn sorted(tiles: &[(TileId, Arc<Vec<u8>>)]) -> Vec<(u64, &[u8])> {
+    let mut sorted: Vec<(u64, &[u8])> = tiles.iter().map(|(t, b)| (tile_id(t), b.as_slice())).collect();
     sorted.sort_by_key(|(id, _)| *id);
-    let mut data: Vec<u8> = Vec::new();
-    let mut seen: HashMap<&[u8], (u64, u32)> = HashMap::new();
+    sorted
+}
+
+/// The whole archive of tiles given in tile id order (the bytes may live anywhere: fresh tiles, or the
+/// data section of the previous archive); same tiles, same bytes as [`archive`].
+pub fn archive_sorted(meta: &Metadata, sorted: &[(u64, &[u8])]) -> std::io::Result<(Vec<u8>, usize, usize)> {
+    // Identical images are stored once, in the order they first appear; the data section is copied straight
+    // into the archive once the directories (whose size decides where it starts) are known.
+    let mut images: Vec<&[u8]> = Vec::new();
+    let mut data_len: u64 = 0;
+    let mut seen: HashMap<&[u8], (u64, u32), BuildHasherDefault<TailHasher>> =
+        HashMap::with_capacity_and_hasher(sorted.len(), BuildHasherDefault::default());
     let mut entries: Vec<Entry> = Vec::new();
-    for (id, bytes) in &sorted {
-        let (offset, length) = match seen.get(bytes.as_slice()) {
+    for &(id, bytes) in sorted {
+        let (offset, length) = match seen.get(bytes) {
             Some(v) => *v,
             None => {
-                let v = (data.len() as u64, u32::try_from(bytes.len()).map_err(std::io::Error::other)?);
-                data.extend_from_slice(bytes);
-                seen.insert(bytes.as_slice(), v);
+                let v = (data_len, u32::try_from(bytes.len()).map_err(std::io::Error::other)?);
+                data_len += bytes.len() as u64;
+                images.push(bytes);
+                seen.insert(bytes, v);
                 v
             }
         };
         match entries.last_mut() {
-            Some(e) if e.offset == offset && e.tile_id + u64::from(e.run_length) == *id => e.run_length += 1,
-            _ => entries.push(Entry { tile_id: *id, offset, length, run_length: 1 }),
+            Some(e) if e.offset == offset && e.tile_id + u64::from(e.run_length) == id => e.run_length += 1,
+            _ => entries.push(Entry { tile_id: id, offset, length, run_length: 1 }),
         }
     }
     if entries.is_empty() {
@@ -175,7 +212,7 @@ pub fn archive(meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> std::io::Re
         leaf_off,
         leaves.len() as u64,
         data_off,
-        data.len() as u64,
+        data_len,
         sorted.len() as u64,
         entries.len() as u64,
         seen.len() as u64,
@@ -192,24 +229,159 @@ pub fn archive(meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> std::io::Re
     h.extend_from_slice(&e7(meta.center.0).to_le_bytes());
     h.extend_from_slice(&e7(meta.center.1).to_le_bytes());
     debug_assert_eq!(h.len(), HEADER_LEN);
-    let mut out = Vec::with_capacity(data_off as usize + data.len());
-    for part in [&h, &root, &metadata, &leaves, &data] {
+    let mut out = Vec::with_capacity((data_off + data_len) as usize);
+    for part in [&h, &root, &metadata, &leaves] {
         out.extend_from_slice(part);
     }
-    Ok((out, entries.len(), seen.len()))
+    for image in &images {
+        out.extend_from_slice(image);
+    }
+    Ok((out, entries.len(), images.len()))
 }
 
 /// Write the archive to `path` atomically (unchanged files are left alone).
 pub fn write(path: &Path, meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> Result<PmtilesSummary, TilesError> {
+    write_sorted(path, meta, &sorted(tiles), None)
+}
+
+/// [`write`] of tiles in tile id order; `old`, the file's current bytes when the caller has read them,
+/// spares reading them again to tell whether the archive changed.
+pub fn write_sorted(
+    path: &Path,
+    meta: &Metadata,
+    sorted: &[(u64, &[u8])],
+    old: Option<&[u8]>,
+) -> Result<PmtilesSummary, TilesError> {
     let werr = |source| TilesError::Write { path: path.to_path_buf(), source };
-    let (bytes, entries, images) = archive(meta, tiles).map_err(werr)?;
-    let written = crate::atomic::write(path, &bytes).map_err(werr)?;
+    let (bytes, entries, images) = archive_sorted(meta, sorted).map_err(werr)?;
+    let written = match old {
+        Some(old) if old == bytes.as_slice() => false,
+        Some(_) => crate::atomic::replace(path, &bytes).map(|()| true).map_err(werr)?,
+        None => crate::atomic::write(path, &bytes).map_err(werr)?,
+    };
     Ok(PmtilesSummary {
         path: path.to_path_buf(),
-        tiles: tiles.len(),
+        tiles: sorted.len(),
         entries,
         images,
         bytes: bytes.len() as u64,
         written,
+        digest: digest(&bytes),
     })
+}
+
+/// The digest of an archive's bytes (recorded in the tiles state).
+pub fn digest(bytes: &[u8]) -> [u8; 16] {
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&blake3::hash(bytes).as_bytes()[..16]);
+    d
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    b.get(at..at + 8).and_then(|s| s.try_into().ok()).map(u64::from_le_bytes)
+}
+
+fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*pos)?;
+        *pos += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Decode a gzipped directory (the inverse of [`encode_directory`]); `None` if it is not one.
+pub fn decode_directory(gz: &[u8]) -> Option<Vec<Entry>> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(gz).read_to_end(&mut raw).ok()?;
+    let mut p = 0;
+    let n = usize::try_from(read_varint(&raw, &mut p)?).ok()?;
+    if n > raw.len() {
+        return None; // every entry takes at least one byte per column
+    }
+    let mut entries = vec![Entry { tile_id: 0, offset: 0, length: 0, run_length: 0 }; n];
+    let mut last = 0u64;
+    for e in entries.iter_mut() {
+        last = last.checked_add(read_varint(&raw, &mut p)?)?;
+        e.tile_id = last;
+    }
+    for e in entries.iter_mut() {
+        e.run_length = u32::try_from(read_varint(&raw, &mut p)?).ok()?;
+    }
+    for e in entries.iter_mut() {
+        e.length = u32::try_from(read_varint(&raw, &mut p)?).ok()?;
+    }
+    for i in 0..n {
+        let v = read_varint(&raw, &mut p)?;
+        entries[i].offset = match (i, v) {
+            (0, 0) => return None,
+            (_, 0) => entries[i - 1].offset.checked_add(u64::from(entries[i - 1].length))?,
+            (_, v) => v - 1,
+        };
+    }
+    (p == raw.len()).then_some(entries)
+}
+
+/// A PMTiles archive as this module writes it (clustered, gzipped directories, uncompressed PNG tiles),
+/// read back so that a run can rewrite it from the previous one instead of reading every tile file again.
+pub struct Archive<'a> {
+    bytes: &'a [u8],
+    data: std::ops::Range<usize>,
+    /// Every tile entry (leaves resolved), in tile id order.
+    entries: Vec<Entry>,
+}
+
+impl<'a> Archive<'a> {
+    /// Parse `bytes`; `None` unless it is a v3 archive of the kind [`archive`] writes, whose every entry
+    /// lies inside its data section.
+    pub fn parse(bytes: &'a [u8]) -> Option<Archive<'a>> {
+        if bytes.len() < HEADER_LEN || &bytes[..8] != b"PMTiles\x03" || bytes[96..100] != [1, 2, 1, 2] {
+            return None;
+        }
+        let section = |at: usize| -> Option<std::ops::Range<usize>> {
+            let off = usize::try_from(u64_at(bytes, at)?).ok()?;
+            let len = usize::try_from(u64_at(bytes, at + 8)?).ok()?;
+            let end = off.checked_add(len)?;
+            (end <= bytes.len()).then_some(off..end)
+        };
+        let (root, leaves, data) = (section(8)?, section(40)?, section(56)?);
+        let mut entries = Vec::new();
+        for e in decode_directory(&bytes[root])? {
+            if e.run_length > 0 {
+                entries.push(e);
+                continue;
+            }
+            let start = leaves.start.checked_add(usize::try_from(e.offset).ok()?)?;
+            let end = start.checked_add(e.length as usize)?;
+            if end > leaves.end {
+                return None;
+            }
+            entries.extend(decode_directory(&bytes[start..end])?);
+        }
+        let data_len = data.len() as u64;
+        let ordered = entries.windows(2).all(|w| w[0].tile_id + u64::from(w[0].run_length) <= w[1].tile_id);
+        let inside = entries.iter().all(|e| e.run_length > 0 && e.offset + u64::from(e.length) <= data_len);
+        (ordered && inside).then_some(Archive { bytes, data, entries })
+    }
+
+    /// The image of a tile id, if the archive has it.
+    pub fn get(&self, id: u64) -> Option<&'a [u8]> {
+        let i = self.entries.partition_point(|e| e.tile_id <= id).checked_sub(1)?;
+        let e = self.entries[i];
+        if id >= e.tile_id + u64::from(e.run_length) {
+            return None;
+        }
+        let start = self.data.start + e.offset as usize;
+        self.bytes.get(start..start + e.length as usize)
+    }
+
+    /// Tiles addressed.
+    pub fn tiles(&self) -> u64 {
+        self.entries.iter().map(|e| u64::from(e.run_length)).sum()
+    }
 }
