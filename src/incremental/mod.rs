@@ -190,7 +190,11 @@ pub fn remove_stale_temps(out: &Path) {
 pub fn output_inputs(rel: &str) -> Vec<String> {
     let groups: &[&str] = if rel == "events.qml" {
         &["tool"]
-    } else if rel.starts_with("maps/") || rel.starts_with("tiles") || rel == "index.html" {
+    } else if rel.starts_with("maps/")
+        || rel.starts_with("tiles")
+        || rel == "index.html"
+        || rel == crate::viewer::DATA_FILE
+    {
         &["articles", "gazetteer", "styles", "tool"]
     } else if rel.starts_with("vendor/") || rel.ends_with(".js") || rel.ends_with(".css") {
         &["tool"]
