@@ -164,7 +164,7 @@ impl ParseCache {
 
     /// The cache, encoded for [`crate::incremental::State`].
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).unwrap_or_default()
+        super::encode(self).unwrap_or_default()
     }
 
     /// The cached parse of `article_key` if it is still what the gazetteer would give; `text_hash`

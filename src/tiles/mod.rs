@@ -539,7 +539,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         summary.files_unchanged += v.files_unchanged;
     }
     summary.seconds = started.elapsed().as_secs_f64();
-    Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
+    Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
 }
 
 /// The MBTiles metadata of a run: the plan's bounds and zooms, a centre on the deepest regions.
