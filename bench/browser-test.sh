@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Browser test of the web viewer out/index.html (issue 6): serves OUT on 127.0.0.1 with python3 -m http.server,
 # opens the page in headless Debian Chromium (driven by npm playwright-core) with a fresh profile, and checks
-# no page errors, tiles loaded, the date slider filtering events, a popup quoting a source
-# (tests/browser/viewer.cjs). Saves a screenshot to target/browser/viewer.png.
+# no page errors, tiles loaded, the date slider filtering events, a popup quoting a source, and the same
+# page from file:// (tests/browser/viewer.cjs). Saves a screenshot to target/browser/viewer.png.
 #
 # Installs what it needs (we are root in CI): Debian `chromium` when /usr/bin/chromium is missing, npm
 # `playwright-core` (pinned) into $FRONTMAP_TOOLS (default .cache/browser). Builds the tiles and the page
@@ -31,7 +31,7 @@ if ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$PW/package.json" 2>/dev/nu
   npm install --silent --no-audit --no-fund --prefix "$TOOLS" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
 fi
 
-if [ ! -f "$OUT/index.html" ] || [ ! -d "$OUT/tiles" ]; then
+if [ ! -f "$OUT/index.html" ] || [ ! -f "$OUT/index.data.js" ] || [ ! -d "$OUT/tiles" ]; then
   echo "building the tiles and the viewer into $OUT"
   cargo run --release -q -- tiles --out "$OUT"
 fi

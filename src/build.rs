@@ -464,11 +464,14 @@ fn layers(
     let places = crate::output::places::places_geojson(&pairs, gazetteer);
     summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
     summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, summary)?;
+    drop(places);
     let coded = EventCoder::default().code(gazetteer, &articles, &parsed);
     summary.events = coded.events.len();
     summary.warnings.extend(coded.warnings);
     let events = crate::output::events::events_geojson(&coded.events, gazetteer);
     summary.rebuilt.events = write_layer(&cfg.out, "events.geojson", &events, summary)?;
+    // Tens of megabytes at 10,000 articles: not kept while projecting.
+    drop(events);
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), summary)?;
     // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
     let projection = crate::project::project(gazetteer, &articles, &parsed, &coded.events);

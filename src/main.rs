@@ -179,7 +179,7 @@ enum Command {
         /// Device pixel ratio: 2 renders 512-px tiles into OUT/tiles@2x/ and OUT/tiles@2x.mbtiles.
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        /// Output directory (tiles/, tiles.mbtiles, index.html).
+        /// Output directory (tiles/, tiles.mbtiles, index.html and its data index.data.js).
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Replace a style source's file: ID=PATH (repeatable).
@@ -194,7 +194,7 @@ enum Command {
         /// Do not write the PMTiles file.
         #[arg(long)]
         no_pmtiles: bool,
-        /// Do not write index.html and the vendored Leaflet.
+        /// Do not write index.html, its data script and the vendored Leaflet.
         #[arg(long)]
         no_viewer: bool,
     },

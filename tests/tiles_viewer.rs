@@ -1,6 +1,6 @@
 //! The web viewer page: deterministic, self-contained (vendored Leaflet and its licence beside it), the
-//! dated layers embedded with the style's colours evaluated by the renderer, tile layers matching the plan,
-//! and quotes that cannot break out of the page's script.
+//! dated layers in its data script with the style's colours evaluated by the renderer, tile layers matching
+//! the plan, and quotes that cannot break out of a script.
 
 use frontmap::tiles::{self, TilesConfig};
 use frontmap::viewer::{self, ViewerInput};
@@ -108,13 +108,22 @@ fn the_page_and_leaflet_are_written_once_and_deterministically() {
     let again = viewer::write_viewer(&out, &input).expect("write again");
     assert!(again.files_written.is_empty(), "rewritten: {:?}", again.files_written);
     let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
-    for asset in ["vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css"] {
+    for asset in ["vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", viewer::DATA_FILE] {
         assert!(html.contains(asset), "{asset} not referenced");
         assert!(out.join(asset).exists(), "{asset} not written");
     }
     assert!(std::fs::read_to_string(out.join("vendor/leaflet/LICENSE")).expect("licence").contains("BSD"));
     assert!(!html.contains("{{"), "a template marker is left in the page");
     assert!(!html.contains("<script src=\"http"), "the page loads no script from the network");
+    // The data script is `window.FRONTMAP = {…};` around the same data `page_data` gives.
+    let script = std::fs::read_to_string(out.join(viewer::DATA_FILE)).expect("data script");
+    let json = script.strip_prefix("window.FRONTMAP = ").and_then(|s| s.strip_suffix(";\n")).expect("the assignment");
+    let written: Value = serde_json::from_str(json).expect("the data is JSON");
+    assert_eq!(written, viewer::page_data(&input).expect("page data").0);
+    assert_eq!(
+        first.features.get("events"),
+        Some(&written["sources"]["events"]["features"].as_array().expect("a").len())
+    );
 }
 
 #[test]
@@ -138,9 +147,16 @@ fn a_quote_cannot_break_out_of_the_pages_script() {
         overlay_sources: &prep.overlay,
         tile_url: "tiles/{z}/{x}/{y}.png",
     };
-    let (html, counts) = viewer::page(&input).expect("page");
-    assert_eq!(counts.get("events"), Some(&1));
-    assert!(!html.contains("<script>alert"), "the quote closed the script element");
-    assert!(html.contains("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"), "the quote is not in the page");
+    let v = viewer::write_viewer(&out, &input).expect("write");
+    assert_eq!(v.features.get("events"), Some(&1));
+    let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
+    assert!(!html.contains("alert"), "the quote is in the page itself");
     assert_eq!(html.matches("</script>").count(), 3, "only the page's own three scripts close");
+    // In the data script, escaped: inert even if someone pastes it inside a <script> element.
+    let script = std::fs::read_to_string(out.join(viewer::DATA_FILE)).expect("data script");
+    assert!(!script.contains("<script>alert"), "the quote is not escaped");
+    assert!(script.contains("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"), "the quote is not in the data");
+    let data = viewer::page_data(&input).expect("page data").0;
+    let quote = &data["sources"]["events"]["features"][0]["properties"]["sources"][0]["quote"];
+    assert_eq!(quote, "</script><script>alert(1)</script> & {{SCRIPT}}", "the quote is not read back word for word");
 }

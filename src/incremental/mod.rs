@@ -11,6 +11,13 @@ pub mod diff;
 pub mod manifest;
 pub mod parse_cache;
 
+/// Postcard bytes in a buffer of exactly their size: the parse cache of 10,000 articles is tens of
+/// megabytes, and a doubling `Vec` would hold up to twice that (and copy it) while it grows.
+pub fn encode<T: serde::Serialize + ?Sized>(value: &T) -> postcard::Result<Vec<u8>> {
+    let size = postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())?;
+    postcard::to_extend(value, Vec::with_capacity(size))
+}
+
 use manifest::ManifestError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,7 +100,7 @@ impl State {
     /// no longer match, so the next build redoes the work).
     pub fn save(&mut self, out: &Path) -> std::io::Result<()> {
         self.format = STATE_FORMAT;
-        let bytes = postcard::to_stdvec(self).map_err(std::io::Error::other)?;
+        let bytes = encode(self).map_err(std::io::Error::other)?;
         crate::atomic::write(&Self::path(out), &bytes).map(|_| ())
     }
 
@@ -190,7 +197,11 @@ pub fn remove_stale_temps(out: &Path) {
 pub fn output_inputs(rel: &str) -> Vec<String> {
     let groups: &[&str] = if rel == "events.qml" {
         &["tool"]
-    } else if rel.starts_with("maps/") || rel.starts_with("tiles") || rel == "index.html" {
+    } else if rel.starts_with("maps/")
+        || rel.starts_with("tiles")
+        || rel == "index.html"
+        || rel == crate::viewer::DATA_FILE
+    {
         &["articles", "gazetteer", "styles", "tool"]
     } else if rel.starts_with("vendor/") || rel.ends_with(".js") || rel.ends_with(".css") {
         &["tool"]

@@ -39,11 +39,19 @@ struct StoredNonPlace {
     sentence: Option<usize>,
 }
 
-/// One article's parse and its dependencies.
+/// One article's parse and its dependencies, encoded as soon as it is made: decoded, with its strings of
+/// keys, place ids and digests, it weighs several times its bytes, and a build holds ten thousand.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// Hash of the article's bytes and outside facts.
     text: String,
+    /// The postcard encoding of its [`EntryData`].
+    data: Vec<u8>,
+}
+
+/// What an [`Entry`] holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EntryData {
     mentions: Vec<StoredMention>,
     non_places: Vec<StoredNonPlace>,
     /// Alias key → digest of its entries.
@@ -164,7 +172,7 @@ impl ParseCache {
 
     /// The cache, encoded for [`crate::incremental::State`].
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).unwrap_or_default()
+        super::encode(self).unwrap_or_default()
     }
 
     /// The cached parse of `article_key` if it is still what the gazetteer would give; `text_hash`
@@ -178,8 +186,12 @@ impl ParseCache {
         text_hash: &str,
         spotted: &[String],
     ) -> Option<Parsed> {
-        let e = self.entries.get(article_key)?;
-        if e.text != text_hash || !e.keys.keys().eq(spotted.iter()) {
+        let stored = self.entries.get(article_key)?;
+        if stored.text != text_hash {
+            return None;
+        }
+        let e: EntryData = postcard::from_bytes(&stored.data).ok()?;
+        if !e.keys.keys().eq(spotted.iter()) {
             return None;
         }
         if e.keys.iter().any(|(k, d)| key_digest(g, k) != *d)
@@ -251,8 +263,7 @@ impl ParseCache {
     /// The entry of a fresh parse (pure: build them in parallel, [`ParseCache::insert`] them in order).
     pub fn entry(g: &Gazetteer, digests: &PlaceDigests<'_>, text_hash: &str, p: &Parsed) -> Entry {
         let id = |i: usize| g.places[i].id.clone();
-        Entry {
-            text: text_hash.to_string(),
+        let data = EntryData {
             mentions: p
                 .mentions
                 .iter()
@@ -283,7 +294,8 @@ impl ParseCache {
             keys: p.lookups.keys.iter().map(|k| (k.clone(), key_digest(g, k))).collect(),
             skeletons: p.lookups.skeletons.iter().map(|k| (k.clone(), skeleton_digest(g, k))).collect(),
             candidates: p.lookups.candidates.iter().map(|&c| (id(c), digests.get(c).to_string())).collect(),
-        }
+        };
+        Entry { text: text_hash.to_string(), data: super::encode(&data).unwrap_or_default() }
     }
 
     /// Drop the articles that no longer exist.

@@ -3,7 +3,7 @@
 //! Dates are full ISO days in `date_start` and `date_end`, both always filled, so GDAL types them as
 //! Date and QGIS's temporal controller can filter on them (DESIGN.md §4).
 
-use super::json::{feature_collection, round6, to_line};
+use super::json::{feature_collection_of, round6, to_line};
 use crate::events::Event;
 use crate::gazetteer::Gazetteer;
 use serde_json::{Value, json};
@@ -41,9 +41,7 @@ pub fn feature(e: &Event, g: &Gazetteer) -> Value {
 
 /// The events layer.
 pub fn events_geojson(events: &[Event], g: &Gazetteer) -> String {
-    let features: Vec<Value> = events.iter().map(|e| feature(e, g)).collect();
-    let bbox = bbox(events);
-    feature_collection(&features, bbox)
+    feature_collection_of(events.iter().map(|e| feature(e, g)), bbox(events))
 }
 
 /// Newline-delimited GeoJSON: the same features, one per line.

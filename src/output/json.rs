@@ -42,14 +42,25 @@ pub fn to_line(v: &Value) -> String {
 
 /// A GeoJSON FeatureCollection, one feature per line, with a `bbox` member, keys sorted.
 pub fn feature_collection(features: &[Value], bbox: Option<[f64; 4]>) -> String {
+    feature_collection_of(features, bbox)
+}
+
+/// [`feature_collection`] of features made one at a time: each is serialized as soon as it comes, so a
+/// layer of ten thousand events is never held whole as JSON values.
+pub fn feature_collection_of<I>(features: I, bbox: Option<[f64; 4]>) -> String
+where
+    I: IntoIterator,
+    I::Item: std::borrow::Borrow<Value>,
+{
+    use std::borrow::Borrow;
     let mut out = String::from("{\"type\":\"FeatureCollection\"");
     if let Some(b) = bbox {
         out.push_str(&format!(",\"bbox\":{}", serde_json::to_string(&b.map(round6).to_vec()).unwrap_or_default()));
     }
     out.push_str(",\"features\":[");
-    for (i, f) in features.iter().enumerate() {
+    for (i, f) in features.into_iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
-        out.push_str(&to_line(f));
+        out.push_str(&to_line(f.borrow()));
     }
     out.push_str("\n]}\n");
     out

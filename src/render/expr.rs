@@ -594,6 +594,49 @@ fn lerp_val(a: &Val, b: &Val, t: f64) -> Val {
 }
 
 impl Expr {
+    /// The feature properties the expression reads (`get`, `has`): a source keeps only those of its
+    /// features that some layer reads, so unread properties (long quotes) cost no memory.
+    pub fn properties(&self, out: &mut std::collections::BTreeSet<String>) {
+        match self {
+            Expr::Get(k) | Expr::Has(k) => {
+                out.insert(k.clone());
+            }
+            Expr::Lit(_) | Expr::Zoom | Expr::GeometryType | Expr::Id => {}
+            Expr::Compare(_, a, b) | Expr::In(a, b) => {
+                a.properties(out);
+                b.properties(out);
+            }
+            Expr::All(v)
+            | Expr::Any(v)
+            | Expr::Coalesce(v)
+            | Expr::Concat(v)
+            | Expr::ToNumber(v)
+            | Expr::Arith(_, v) => v.iter().for_each(|e| e.properties(out)),
+            Expr::Not(a) | Expr::ToString(a) | Expr::Upcase(a) | Expr::Downcase(a) => a.properties(out),
+            Expr::Match { input, arms, default } => {
+                input.properties(out);
+                default.properties(out);
+                arms.iter().for_each(|(_, e)| e.properties(out));
+            }
+            Expr::Case { arms, default } => {
+                default.properties(out);
+                for (c, e) in arms {
+                    c.properties(out);
+                    e.properties(out);
+                }
+            }
+            Expr::Interpolate { input, stops, .. } => {
+                input.properties(out);
+                stops.iter().for_each(|(_, e)| e.properties(out));
+            }
+            Expr::Step { input, base, stops } => {
+                input.properties(out);
+                base.properties(out);
+                stops.iter().for_each(|(_, e)| e.properties(out));
+            }
+        }
+    }
+
     /// Whether the expression reads the zoom (so it must be re-evaluated per zoom, not per feature only).
     pub fn uses_zoom(&self) -> bool {
         match self {

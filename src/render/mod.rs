@@ -305,5 +305,5 @@ pub fn render_sheets_since(
             dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
         });
     }
-    Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
+    Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
 }

@@ -10,6 +10,9 @@ use super::style::{Layer, Style};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// The properties a [`DateWindow`] reads (start, end): kept on every loaded feature.
+pub const DATE_PROPERTIES: [&str; 2] = ["date_start", "date_end"];
+
 /// A closed window of ISO dates (`YYYY-MM-DD`): a feature dated `date_start`…`date_end` is shown when its
 /// interval overlaps the window. Features without dates are always shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +29,9 @@ impl DateWindow {
 
     /// Whether a feature with these properties falls in the window.
     pub fn admits(&self, props: &serde_json::Map<String, serde_json::Value>) -> bool {
-        let start = props.get("date_start").and_then(|v| v.as_str());
-        let end = props.get("date_end").and_then(|v| v.as_str()).or(start);
+        let [start, end] = DATE_PROPERTIES;
+        let start = props.get(start).and_then(|v| v.as_str());
+        let end = props.get(end).and_then(|v| v.as_str()).or(start);
         match (start, end) {
             (None, None) => true,
             (s, e) => s.is_none_or(|s| s <= self.to.as_str()) && e.is_none_or(|e| e >= self.from.as_str()),
@@ -84,7 +88,7 @@ impl Scene {
                 warnings.push(format!("source {id:?}: {} does not exist yet; its layers draw nothing", path.display()));
                 Source::missing(id, &path)
             } else {
-                Source::load(id, &path)?
+                Source::load_keeping(id, &path, Some(&style.source_properties(id)))?
             };
             sources.insert(id.clone(), source);
         }

@@ -3,7 +3,9 @@
 
 use super::error::RenderError;
 use super::mercator::{Bbox, project};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// A projected ring or line.
@@ -44,11 +46,26 @@ pub struct Feature {
 /// A 128-bit content digest (BLAKE3, truncated).
 pub type Digest = [u8; 16];
 
-/// The digest of a feature's JSON (serde_json maps are sorted, so equal features digest equally).
-fn digest(v: &Value) -> Digest {
-    let bytes = serde_json::to_vec(v).unwrap_or_default();
+/// The digest of what of a feature can change a drawing: its geometry as written, its id and the
+/// properties kept (every property a layer reads, see [`Style::source_properties`]), keys sorted.
+///
+/// [`Style::source_properties`]: super::style::Style::source_properties
+fn digest(geometry: &Value, id: Option<&str>, props: &Map<String, Value>) -> Digest {
+    let mut h = blake3::Hasher::new();
+    // Writing JSON into a hasher cannot fail; a failure would only make the digest differ (a redraw).
+    let _ = serde_json::to_writer(&mut h, geometry);
+    h.update(&[0xff]);
+    h.update(id.unwrap_or("\u{0}").as_bytes());
+    let mut keys: Vec<&String> = props.keys().collect();
+    keys.sort();
+    for k in keys {
+        h.update(&[0xff]);
+        h.update(k.as_bytes());
+        h.update(&[0]);
+        let _ = serde_json::to_writer(&mut h, &props[k]);
+    }
     let mut d = [0u8; 16];
-    d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
+    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
     d
 }
 
@@ -75,40 +92,86 @@ impl Source {
         Source { id: id.to_string(), path: path.to_path_buf(), features: Vec::new(), present: false }
     }
 
-    /// Read and project a GeoJSON file (FeatureCollection, Feature or bare geometry).
+    /// Read and project a GeoJSON file (FeatureCollection, Feature or bare geometry), every property kept.
     pub fn load(id: &str, path: &Path) -> Result<Source, RenderError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| RenderError::Read { path: path.to_path_buf(), source: e })?;
-        Source::parse(id, path, &text)
+        Source::load_keeping(id, path, None)
     }
 
-    /// Parse GeoJSON text (`path` names it in messages).
+    /// Read and project a GeoJSON file keeping only the properties in `keep` (all when `None`): a
+    /// FeatureCollection is streamed feature by feature, so neither the file nor its unread properties
+    /// (the quotes of ten thousand events) are ever held whole.
+    pub fn load_keeping(id: &str, path: &Path, keep: Option<&BTreeSet<String>>) -> Result<Source, RenderError> {
+        let read_err = |e| RenderError::Read { path: path.to_path_buf(), source: e };
+        let open = || std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 16, f));
+        let mut features = Vec::new();
+        let mut first_error: Option<(usize, String)> = None;
+        let mut index = 0;
+        let streamed = stream_features(&open, &mut |f| {
+            match parse_feature(f, keep) {
+                Ok(Some(feat)) => features.push(feat),
+                Ok(None) => {}
+                Err(m) => {
+                    first_error.get_or_insert((index, m));
+                }
+            }
+            index += 1;
+        })
+        .map_err(read_err)?;
+        if !streamed {
+            // Another form of GeoJSON, or an error to report precisely: read it whole.
+            let text = std::fs::read_to_string(path).map_err(read_err)?;
+            return Source::parse_keeping(id, path, &text, keep);
+        }
+        if let Some((i, msg)) = first_error {
+            return Err(RenderError::Source {
+                path: path.to_path_buf(),
+                source_id: id.to_string(),
+                feature: Some(i),
+                msg,
+            });
+        }
+        Ok(Source { id: id.to_string(), path: path.to_path_buf(), features, present: true })
+    }
+
+    /// Parse GeoJSON text (`path` names it in messages), every property kept.
     pub fn parse(id: &str, path: &Path, text: &str) -> Result<Source, RenderError> {
+        Source::parse_keeping(id, path, text, None)
+    }
+
+    /// Parse GeoJSON text keeping only the properties in `keep` (all when `None`).
+    pub fn parse_keeping(
+        id: &str,
+        path: &Path,
+        text: &str,
+        keep: Option<&BTreeSet<String>>,
+    ) -> Result<Source, RenderError> {
         let err = |feature: Option<usize>, msg: String| RenderError::Source {
             path: path.to_path_buf(),
             source_id: id.to_string(),
             feature,
             msg,
         };
-        let root: Value = serde_json::from_str(text).map_err(|e| err(None, format!("not JSON: {e}")))?;
+        let mut root: Value = serde_json::from_str(text).map_err(|e| err(None, format!("not JSON: {e}")))?;
         let mut features = Vec::new();
         match root.get("type").and_then(Value::as_str) {
             Some("FeatureCollection") => {
                 let list = root
-                    .get("features")
-                    .and_then(Value::as_array)
+                    .get_mut("features")
+                    .and_then(Value::as_array_mut)
+                    .map(std::mem::take)
                     .ok_or_else(|| err(None, "\"features\" must be an array".into()))?;
-                for (i, f) in list.iter().enumerate() {
-                    if let Some(feat) = parse_feature(f).map_err(|m| err(Some(i), m))? {
+                for (i, f) in list.into_iter().enumerate() {
+                    if let Some(feat) = parse_feature(f, keep).map_err(|m| err(Some(i), m))? {
                         features.push(feat);
                     }
                 }
             }
-            Some("Feature") => features.extend(parse_feature(&root).map_err(|m| err(Some(0), m))?),
+            Some("Feature") => features.extend(parse_feature(root, keep).map_err(|m| err(Some(0), m))?),
             Some(_) => {
                 if let Some(geom) = parse_geometry(&root).map_err(|m| err(None, m))? {
                     let bbox = geom_bbox(&geom);
-                    features.push(Feature { id: None, props: Map::new(), geom, bbox, digest: digest(&root) });
+                    let digest = digest(&root, None, &Map::new());
+                    features.push(Feature { id: None, props: Map::new(), geom, bbox, digest });
                 }
             }
             None => return Err(err(None, "not GeoJSON (no \"type\")".into())),
@@ -117,13 +180,108 @@ impl Source {
     }
 }
 
-fn parse_feature(f: &Value) -> Result<Option<Feature>, String> {
+/// Call `each` with every member of the `"features"` array of a GeoJSON FeatureCollection read from
+/// `open()`, one at a time, so a layer of tens of megabytes is never held whole (the renderer and the viewer
+/// read the events this way). A first pass checks the shape without keeping anything; `Ok(false)` (and no
+/// call to `each`) means the input is not one well-formed FeatureCollection with one `"features"` array:
+/// the caller then reads it whole, for its other forms and precise errors.
+pub fn stream_features<R: std::io::Read>(
+    open: &dyn Fn() -> std::io::Result<R>,
+    each: &mut dyn FnMut(Value),
+) -> std::io::Result<bool> {
+    let pass = |each: Option<&mut dyn FnMut(Value)>| -> Result<(Option<Value>, usize), serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_reader(open().map_err(serde_json::Error::io)?);
+        let root = RootSeed { each }.deserialize(&mut de)?;
+        de.end()?;
+        Ok(root)
+    };
+    match pass(None) {
+        Ok((Some(Value::String(kind)), 1)) if kind == "FeatureCollection" => {}
+        Ok(_) => return Ok(false),
+        Err(e) if e.is_io() => return Err(e.into()),
+        Err(_) => return Ok(false),
+    }
+    match pass(Some(each)) {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_io() => Err(e.into()),
+        Err(e) => Err(std::io::Error::other(format!("the file changed while being read: {e}"))),
+    }
+}
+
+/// The root object of a GeoJSON text: its `"type"` and how many `"features"` arrays it has, each member of
+/// those handed to `each` when given (and skipped unparsed when not).
+struct RootSeed<'a> {
+    each: Option<&'a mut dyn FnMut(Value)>,
+}
+
+impl<'de> DeserializeSeed<'de> for RootSeed<'_> {
+    type Value = (Option<Value>, usize);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed<'_> {
+    type Value = (Option<Value>, usize);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut kind, mut arrays) = (None, 0);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => kind = Some(map.next_value::<Value>()?),
+                "features" => {
+                    map.next_value_seed(FeaturesSeed { each: self.each.as_deref_mut() })?;
+                    arrays += 1;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((kind, arrays))
+    }
+}
+
+/// The `"features"` array: each member parsed and handed over, or skipped.
+struct FeaturesSeed<'a, 'f> {
+    each: Option<&'a mut (dyn FnMut(Value) + 'f)>,
+}
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.each {
+            Some(each) => {
+                while let Some(v) = seq.next_element::<Value>()? {
+                    each(v);
+                }
+            }
+            None => while seq.next_element::<IgnoredAny>()?.is_some() {},
+        }
+        Ok(())
+    }
+}
+
+/// A feature, its properties cut down to `keep` (all when `None`); `None` when it has no geometry.
+fn parse_feature(mut f: Value, keep: Option<&BTreeSet<String>>) -> Result<Option<Feature>, String> {
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err("not a Feature".into());
     }
-    let props = match f.get("properties") {
+    let mut props = match f.get_mut("properties").map(Value::take) {
         None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(o)) => o.clone(),
+        Some(Value::Object(o)) => o,
         Some(_) => return Err("\"properties\" must be an object or null".into()),
     };
     let id = match f.get("id").or_else(|| props.get("id")) {
@@ -131,14 +289,14 @@ fn parse_feature(f: &Value) -> Result<Option<Feature>, String> {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    let Some(geom) = (match f.get("geometry") {
-        None | Some(Value::Null) => None,
-        Some(g) => parse_geometry(g)?,
-    }) else {
-        return Ok(None);
-    };
+    if let Some(keep) = keep {
+        props.retain(|k, _| keep.contains(k));
+    }
+    let Some(geometry) = f.get("geometry").filter(|g| !g.is_null()) else { return Ok(None) };
+    let Some(geom) = parse_geometry(geometry)? else { return Ok(None) };
     let bbox = geom_bbox(&geom);
-    Ok(Some(Feature { id, props, geom, bbox, digest: digest(f) }))
+    let digest = digest(geometry, id.as_deref(), &props);
+    Ok(Some(Feature { id, props, geom, bbox, digest }))
 }
 
 fn position(v: &Value) -> Result<[f64; 2], String> {

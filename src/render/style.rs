@@ -175,6 +175,11 @@ impl Layer {
         }
     }
 
+    /// The feature properties this layer reads: in its filter, paint and layout expressions.
+    pub fn properties(&self, out: &mut std::collections::BTreeSet<String>) {
+        self.filter.iter().chain(self.paint.values()).chain(self.layout.values()).for_each(|e| e.properties(out));
+    }
+
     /// Whether a property is set at all.
     pub fn has(&self, name: &str) -> bool {
         self.prop(name).is_some()
@@ -270,6 +275,17 @@ impl Style {
             layers.push(layer);
         }
         Ok(Style { path: path.to_path_buf(), name, sources, layers, warnings })
+    }
+
+    /// The feature properties a source's features must keep for the renderer: those any layer of the
+    /// source reads, and the dates of [`DateWindow`](super::scene::DateWindow)s.
+    pub fn source_properties(&self, source: &str) -> std::collections::BTreeSet<String> {
+        let mut out: std::collections::BTreeSet<String> =
+            super::scene::DATE_PROPERTIES.iter().map(|s| s.to_string()).collect();
+        for l in self.layers.iter().filter(|l| l.source.as_deref() == Some(source)) {
+            l.properties(&mut out);
+        }
+        out
     }
 
     /// A layer by id.

@@ -547,7 +547,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         summary.files_unchanged += v.files_unchanged;
     }
     summary.seconds = started.elapsed().as_secs_f64();
-    Ok((summary, postcard::to_stdvec(&state).unwrap_or_default()))
+    Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
 }
 
 /// Every drawn tile and its bytes: fresh from this run, or read from its file.

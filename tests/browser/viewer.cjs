@@ -4,7 +4,9 @@
 // Opens the page in headless Debian Chromium with a fresh profile and checks: no page errors (uncaught
 // exceptions, console errors other than tile 404s, failed requests); tiles load (HTTP 200 for tile URLs,
 // 256-px images in the tile pane, not blank); the date slider changes which events are shown; clicking an
-// event opens a popup quoting one of its sources, word for word from events.geojson. Saves a screenshot.
+// event opens a popup quoting one of its sources, word for word from events.geojson; the same page opened
+// from file:// shows the same events (its data script index.data.js loads without a server). Saves a
+// screenshot.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -135,6 +137,22 @@ function check(ok, what) {
   await page.waitForTimeout(600); // let the popup finish fading in
   await page.screenshot({ path: shot });
   console.log('screenshot: ' + shot);
+
+  // From file:// too: the data script beside index.html loads with a <script src>, no server needed.
+  const local = await context.newPage();
+  const localErrors = [];
+  local.on('pageerror', (e) => localErrors.push(String(e)));
+  await local.goto('file://' + path.resolve(outDir, 'index.html'), { waitUntil: 'load' });
+  const fromFile = await local.waitForFunction(() => window.frontmap && window.frontmap.ready, null, { timeout: 20000 })
+    .then(() => local.evaluate(() => ({
+      shown: window.frontmap.events,
+      paths: document.querySelectorAll('path.fm-layer-events').length,
+    })))
+    .catch((e) => ({ error: String(e) }));
+  check(!fromFile.error && fromFile.shown === atEnd.shown && fromFile.paths > 0 && localErrors.length === 0,
+    `from file:// the page shows ${fromFile.shown} events (${fromFile.paths} dots)` +
+    (fromFile.error || localErrors.length ? ': ' + (fromFile.error || localErrors.join(' | ')) : ''));
+  await local.close();
 
   check(pageErrors.length === 0, `no page errors${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   check(consoleErrors.length === 0, `no console errors${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
