@@ -375,6 +375,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     let mut tiles = crate::tiles::TilesConfig::new(&base);
     (tiles.styles, tiles.out, tiles.path_prefixes) = (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes);
     tiles.progress = true;
+    tiles.shelf = render.shelf.clone();
     let previous = state.tiles.get("tiles").filter(|_| state.binary == binary).map(Vec::as_slice);
     let (t, tiles_state) = crate::tiles::build_tiles_since(&tiles, previous)?;
     if timer.on {

@@ -384,6 +384,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 source_overrides: sources.into_iter().collect(),
                 path_prefixes: Vec::new(),
                 cache: None,
+                shelf: Default::default(),
             };
             let summary = frontmap::render::render_sheets(&cfg).map_err(Error::from)?;
             for w in &summary.warnings {

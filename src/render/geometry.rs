@@ -2,6 +2,9 @@
 //! tiny-skia million-pixel coordinates), thinning of sub-pixel vertices, smoothing of schematic arrows,
 //! and the interior point where an area's label goes.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
 /// A point in device pixels.
 pub type Px = [f64; 2];
 
@@ -17,6 +20,14 @@ pub fn thin(points: &[Px], tol: f64) -> Vec<Px> {
         }
     }
     out
+}
+
+/// Douglas–Peucker simplification to `epsilon` pixels: a polygon's outline keeps its shape at a
+/// fraction of the vertices its source data has at this scale.
+pub fn simplify(points: &[Px], epsilon: f64) -> Vec<Px> {
+    use geo::{Coord, LineString, Simplify};
+    let line = LineString(points.iter().map(|p| Coord { x: p[0], y: p[1] }).collect());
+    line.simplify(epsilon).0.into_iter().map(|c| [c.x, c.y]).collect()
 }
 
 /// Clip a closed ring to the rectangle (Sutherland–Hodgman). The result may run along the rectangle's
@@ -244,6 +255,43 @@ fn seg_dist2(p: Px, a: Px, b: Px) -> f64 {
     x * x + y * y
 }
 
+/// A square of the pole-of-inaccessibility search: centre, half size, distance of the centre to the
+/// boundary and the most any point of the square can have.
+struct Cell {
+    c: Px,
+    h: f64,
+    d: f64,
+    maxd: f64,
+}
+
+impl Cell {
+    fn new(c: Px, h: f64, rings: &[Vec<Px>]) -> Cell {
+        let d = signed_distance(c, rings);
+        Cell { c, h, d, maxd: d + h * std::f64::consts::SQRT_2 }
+    }
+}
+
+/// Greatest `maxd` first, then the smallest centre.
+impl Ord for Cell {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.maxd.total_cmp(&o.maxd).then(o.c[0].total_cmp(&self.c[0])).then(o.c[1].total_cmp(&self.c[1]))
+    }
+}
+
+impl PartialOrd for Cell {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl PartialEq for Cell {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+
+impl Eq for Cell {}
+
 /// The pole of inaccessibility (the interior point farthest from the boundary), to `precision` pixels,
 /// with its distance to the boundary. Deterministic: a fixed grid refined cell by cell.
 pub fn interior_point(rings: &[Vec<Px>], precision: f64) -> Option<(Px, f64)> {
@@ -262,20 +310,18 @@ pub fn interior_point(rings: &[Vec<Px>], precision: f64) -> Option<(Px, f64)> {
     }
     // Cells: (centre, half size, distance, max possible distance within).
     let mut h = size / 2.0;
-    let mut cells: Vec<(Px, f64, f64, f64)> = Vec::new();
+    let mut cells: BinaryHeap<Cell> = BinaryHeap::new();
     let mut x = min[0];
     while x < max[0] {
         let mut y = min[1];
         while y < max[1] {
-            let c = [x + h, y + h];
-            let d = signed_distance(c, rings);
-            cells.push((c, h, d, d + h * std::f64::consts::SQRT_2));
+            cells.push(Cell::new([x + h, y + h], h, rings));
             y += 2.0 * h;
         }
         x += 2.0 * h;
     }
     let mut best: (Px, f64) =
-        cells.iter().map(|c| (c.0, c.2)).fold(([0.0, 0.0], f64::NEG_INFINITY), |b, c| if c.1 > b.1 { c } else { b });
+        cells.iter().map(|c| (c.c, c.d)).fold(([0.0, 0.0], f64::NEG_INFINITY), |b, c| if c.1 > b.1 { c } else { b });
     // Centroid of the outer ring as a second seed.
     let mut area = 0.0;
     let mut cx = 0.0;
@@ -295,28 +341,21 @@ pub fn interior_point(rings: &[Vec<Px>], precision: f64) -> Option<(Px, f64)> {
         }
     }
     let mut guard = 0;
-    while !cells.is_empty() && guard < 10_000 {
+    // The most promising cell first (ties broken by position for determinism).
+    while let Some(cell) = cells.pop() {
         guard += 1;
-        // Take the most promising cell (ties broken by position for determinism).
-        let mut bi = 0;
-        for (i, c) in cells.iter().enumerate() {
-            let b = &cells[bi];
-            if c.3 > b.3 || (c.3 == b.3 && (c.0[0], c.0[1]) < (b.0[0], b.0[1])) {
-                bi = i;
-            }
+        if guard > 10_000 {
+            break;
         }
-        let (c, ch, d, maxd) = cells.swap_remove(bi);
-        if d > best.1 {
-            best = (c, d);
+        if cell.d > best.1 {
+            best = (cell.c, cell.d);
         }
-        if maxd - best.1 <= precision {
+        if cell.maxd - best.1 <= precision {
             continue;
         }
-        h = ch / 2.0;
+        h = cell.h / 2.0;
         for (sx, sy) in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
-            let cc = [c[0] + sx * h, c[1] + sy * h];
-            let dd = signed_distance(cc, rings);
-            cells.push((cc, h, dd, dd + h * std::f64::consts::SQRT_2));
+            cells.push(Cell::new([cell.c[0] + sx * h, cell.c[1] + sy * h], h, rings));
         }
     }
     (best.1 > 0.0).then_some(best)

@@ -15,11 +15,14 @@
 //! (source, box) reads it made, which are replayed so the sheet's own record of its reads stays complete.
 //!
 //! ```
-//! use frontmap::render::groups::{decode_rle, encode_rle};
+//! use frontmap::render::{composite::over_rle, groups::encode_rle};
 //! let pixels = [0u8, 0, 0, 0, 0, 0, 0, 0, 9, 8, 7, 255];
-//! assert_eq!(decode_rle(&encode_rle(&pixels), pixels.len()).as_deref(), Some(&pixels[..]));
+//! let mut canvas = [0u8; 12]; // a kept run blended over a transparent canvas is the run itself
+//! assert_eq!(over_rle(&mut canvas, &encode_rle(&pixels)), Some(()));
+//! assert_eq!(canvas, pixels);
 //! ```
 
+use super::composite;
 use super::draw::{self, DrawStats};
 use super::mercator::View;
 use super::reads::{self, Reads};
@@ -28,7 +31,7 @@ use super::source::Digest;
 use super::style::{Layer, LayerKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tiny_skia::{Pixmap, PixmapPaint, Transform};
+use tiny_skia::Pixmap;
 
 /// Where fixed runs are kept between builds, and what they are valid for.
 #[derive(Debug, Clone, Default)]
@@ -103,8 +106,7 @@ impl RunCache {
         }
         let (meta, rle) = rest.split_at_checked(word(8)? as usize)?;
         let (stats, reads): (StoredStats, Reads) = postcard::from_bytes(meta).ok()?;
-        let pixels = decode_rle(rle, w as usize * h as usize * 4)?;
-        Some(Kept { stats: stats.into(), reads, pixels })
+        Some(Kept { stats: stats.into(), reads, rle: rle.to_vec() })
     }
 
     /// Keep a run (a cache that cannot be written only makes the next build slower).
@@ -136,7 +138,8 @@ fn truncate(h: blake3::Hash) -> Digest {
 struct Kept {
     stats: DrawStats,
     reads: Reads,
-    pixels: Vec<u8>,
+    /// The run's pixels, run-length encoded ([`encode_rle`]), checked when they are composited.
+    rle: Vec<u8>,
 }
 
 /// [`DrawStats`] as stored (boxes as plain arrays).
@@ -212,34 +215,31 @@ pub fn draw_map(
         }
         let key = cache.run_key(part, view, sel, run);
         let (w, h) = (pixmap.width(), pixmap.height());
-        let kept = cache.load(part, index, &key, w, h);
-        // The first run is the canvas itself; later ones are composited over it.
+        // A kept run is blended over the canvas with the same arithmetic as a run just drawn.
+        if let Some(k) = cache.load(part, index, &key, w, h) {
+            if composite::over_rle(pixmap.data_mut(), &k.rle).is_some() {
+                for (source, b) in &k.reads.0 {
+                    reads::note(source, *b);
+                }
+                stats.absorb(k.stats);
+                continue;
+            }
+        }
+        // The first run is drawn on the (transparent) canvas itself; later ones apart, then blended.
         let mut layer_pm = if index == 0 { None } else { Pixmap::new(w, h) };
         let target = match layer_pm.as_mut() {
             Some(pm) => pm,
             None => &mut *pixmap,
         };
-        let run_stats = match kept {
-            Some(k) => {
-                target.data_mut().copy_from_slice(&k.pixels);
-                for (source, b) in &k.reads.0 {
-                    reads::note(source, *b);
-                }
-                k.stats
+        let mut run_stats = DrawStats::default();
+        let ((), read) = reads::recording(|| {
+            for l in run {
+                draw::draw_layer(target, scene, l, view, sel, &mut run_stats);
             }
-            None => {
-                let mut run_stats = DrawStats::default();
-                let ((), read) = reads::recording(|| {
-                    for l in run {
-                        draw::draw_layer(target, scene, l, view, sel, &mut run_stats);
-                    }
-                });
-                cache.store(part, index, &key, target, &run_stats, &read);
-                run_stats
-            }
-        };
+        });
+        cache.store(part, index, &key, target, &run_stats, &read);
         if let Some(pm) = &layer_pm {
-            pixmap.draw_pixmap(0, 0, pm.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+            composite::over_pixmap(pixmap, pm, 0, 0);
         }
         stats.absorb(run_stats);
     }
@@ -278,31 +278,6 @@ pub fn encode_rle(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Decode [`encode_rle`] output of exactly `len` bytes; `None` if it is malformed or another size.
-pub fn decode_rle(mut rle: &[u8], len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(len);
-    while !rle.is_empty() {
-        let (head, rest) = rle.split_at_checked(4)?;
-        let head = u32::from_le_bytes(head.try_into().ok()?);
-        let n = (head & 0x7fff_ffff) as usize;
-        if out.len() + n * 4 > len {
-            return None;
-        }
-        if head & 0x8000_0000 != 0 {
-            let (p, rest) = rest.split_at_checked(4)?;
-            for _ in 0..n {
-                out.extend_from_slice(p);
-            }
-            rle = rest;
-        } else {
-            let (lit, rest) = rest.split_at_checked(n * 4)?;
-            out.extend_from_slice(lit);
-            rle = rest;
-        }
-    }
-    (out.len() == len).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,9 +290,12 @@ mod tests {
         data.extend_from_slice(&[9, 9, 9, 9]);
         let enc = encode_rle(&data);
         assert!(enc.len() < data.len() / 4);
-        assert_eq!(decode_rle(&enc, data.len()), Some(data.clone()));
-        assert_eq!(decode_rle(&enc, data.len() + 4), None);
-        assert_eq!(decode_rle(&enc[..enc.len() - 1], data.len()), None);
-        assert_eq!(decode_rle(&[], 0), Some(Vec::new()));
+        // Over a transparent canvas, the decoded run is the run itself; another size is refused.
+        let mut canvas = vec![0u8; data.len()];
+        assert_eq!(composite::over_rle(&mut canvas, &enc), Some(()));
+        assert_eq!(canvas, data);
+        assert_eq!(composite::over_rle(&mut vec![0u8; data.len() + 4], &enc), None);
+        assert_eq!(composite::over_rle(&mut canvas, &enc[..enc.len() - 1]), None);
+        assert_eq!(composite::over_rle(&mut [], &[]), Some(()));
     }
 }

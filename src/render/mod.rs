@@ -7,6 +7,7 @@
 //!
 //! Pure and deterministic: identical inputs give byte-identical PNGs and sidecars.
 
+pub mod composite;
 pub mod draw;
 pub mod error;
 pub mod expr;
@@ -53,6 +54,8 @@ pub struct RenderConfig {
     pub path_prefixes: Vec<(String, PathBuf)>,
     /// Where the basemap runs of every sheet are kept between runs ([`groups`]); none when `None`.
     pub cache: Option<PathBuf>,
+    /// Sources already loaded by this build (shared with its tiles).
+    pub shelf: scene::SourceShelf,
 }
 
 impl RenderConfig {
@@ -67,6 +70,7 @@ impl RenderConfig {
             source_overrides: BTreeMap::new(),
             path_prefixes: Vec::new(),
             cache: None,
+            shelf: scene::SourceShelf::default(),
         }
     }
 }
@@ -163,7 +167,7 @@ pub fn prepare(cfg: &RenderConfig) -> Result<(Scene, SheetsFile, String), Render
             overrides.entry(id.clone()).or_insert(p);
         }
     }
-    let scene = Scene::load(style, &cfg.base, &overrides, Some(&needed))?;
+    let scene = Scene::load_from(style, &cfg.base, &overrides, Some(&needed), &cfg.shelf)?;
     sheets.check_layers(&scene)?;
     let corpus = sheets.defaults.corpus.as_deref().map(|c| rewrite(cfg, c).unwrap_or_else(|| cfg.base.join(c)));
     let attr = attribution(&sheets.defaults.attribution, corpus.as_deref());

@@ -9,6 +9,7 @@ use super::source::{Feature, Source};
 use super::style::{Layer, Style};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The properties a [`DateWindow`] reads (start, end): kept on every loaded feature.
 pub const DATE_PROPERTIES: [&str; 2] = ["date_start", "date_end"];
@@ -55,11 +56,42 @@ impl Selection {
     }
 }
 
+/// The sources one build has loaded, shared by its scenes (the sheets and the tiles draw the same
+/// files): each file is parsed once per build. Cheap to clone (the clones share the shelf); a new shelf
+/// is empty, so a long-lived process (watch) makes one per build.
+#[derive(Debug, Clone, Default)]
+pub struct SourceShelf(Arc<Mutex<BTreeMap<ShelfKey, Arc<Source>>>>);
+
+/// A source id, its file and the properties kept.
+type ShelfKey = (String, PathBuf, BTreeSet<String>);
+
+impl SourceShelf {
+    /// The source `id` read from `path` keeping `keep`, from the shelf or loaded onto it.
+    fn get_or_load(&self, id: &str, path: &Path, keep: BTreeSet<String>) -> Result<Arc<Source>, RenderError> {
+        let key = (id.to_string(), path.to_path_buf(), keep);
+        if let Some(s) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(s);
+        }
+        let source = Arc::new(Source::load_keeping(id, path, Some(&key.2))?);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, Arc::clone(&source));
+        }
+        Ok(source)
+    }
+
+    /// Let go of every source (their memory is freed once no scene holds them either).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+}
+
 /// Style + loaded sources.
 #[derive(Debug, Clone)]
 pub struct Scene {
     pub style: Style,
-    pub sources: BTreeMap<String, Source>,
+    pub sources: BTreeMap<String, Arc<Source>>,
     /// Style warnings plus missing optional sources.
     pub warnings: Vec<String>,
 }
@@ -72,6 +104,17 @@ impl Scene {
         base: &Path,
         overrides: &BTreeMap<String, PathBuf>,
         needed: Option<&BTreeSet<String>>,
+    ) -> Result<Scene, RenderError> {
+        Scene::load_from(style, base, overrides, needed, &SourceShelf::default())
+    }
+
+    /// [`Scene::load`], taking the sources already on `shelf` and leaving there those it loads.
+    pub fn load_from(
+        style: Style,
+        base: &Path,
+        overrides: &BTreeMap<String, PathBuf>,
+        needed: Option<&BTreeSet<String>>,
+        shelf: &SourceShelf,
     ) -> Result<Scene, RenderError> {
         let mut sources = BTreeMap::new();
         let mut warnings = style.warnings.clone();
@@ -86,9 +129,9 @@ impl Scene {
             });
             let source = if def.optional && !path.exists() {
                 warnings.push(format!("source {id:?}: {} does not exist yet; its layers draw nothing", path.display()));
-                Source::missing(id, &path)
+                Arc::new(Source::missing(id, &path))
             } else {
-                Source::load_keeping(id, &path, Some(&style.source_properties(id)))?
+                shelf.get_or_load(id, &path, style.source_properties(id))?
             };
             sources.insert(id.clone(), source);
         }

@@ -14,7 +14,7 @@ use super::text::FaceId;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use tiny_skia::{Pixmap, PixmapPaint, Transform};
+use tiny_skia::Pixmap;
 
 /// A date or a `[from, to]` window in maps.toml.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -355,14 +355,7 @@ fn map_part(
 }
 
 fn paste(dst: &mut Pixmap, src: &Pixmap, x: f64, y: f64) {
-    dst.draw_pixmap(
-        x.round() as i32,
-        y.round() as i32,
-        src.as_ref(),
-        &PixmapPaint::default(),
-        Transform::identity(),
-        None,
-    );
+    super::composite::over_pixmap(dst, src, x.round() as i32, y.round() as i32);
 }
 
 /// Render one sheet at `scale` (device pixel ratio).

@@ -74,6 +74,8 @@ pub struct TilesConfig {
     pub viewer: bool,
     /// Show a progress bar on stderr (it hides itself when stderr is not a terminal).
     pub progress: bool,
+    /// Sources already loaded by this build (its sheets read the same files).
+    pub shelf: crate::render::scene::SourceShelf,
 }
 
 impl TilesConfig {
@@ -95,6 +97,7 @@ impl TilesConfig {
             pmtiles: true,
             viewer: true,
             progress: false,
+            shelf: Default::default(),
         }
     }
 
@@ -223,7 +226,7 @@ pub fn prepare(cfg: &TilesConfig) -> Result<Prepared, TilesError> {
             overrides.entry(id.clone()).or_insert(p);
         }
     }
-    let scene = Scene::load(style, &cfg.base, &overrides, None)?;
+    let scene = Scene::load_from(style, &cfg.base, &overrides, None, &cfg.shelf)?;
     // Dated sources: those any sheet or panel gives a date window.
     let overlay: BTreeSet<String> = sheets
         .sheets
@@ -530,8 +533,14 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     drop(renderer);
     drop(placements);
     drop(fresh);
+    cfg.shelf.clear();
     for source in prep.scene.sources.values_mut() {
-        source.features = Vec::new();
+        *source = std::sync::Arc::new(crate::render::source::Source {
+            id: source.id.clone(),
+            path: source.path.clone(),
+            features: Vec::new(),
+            present: source.present,
+        });
     }
     if cfg.viewer && (cfg.scale - 1.0).abs() < 1e-9 {
         let url = format!("{}/{{z}}/{{x}}/{{y}}.png", cfg.stem());
