@@ -149,34 +149,36 @@ impl State {
         Ok(hash)
     }
 
-    /// Whether every output recorded by the last build is still there, untouched.
+    /// Whether every output recorded by the last build is still there, untouched (stat calls spread over
+    /// the cores: a pyramid is thousands of files).
     pub fn outputs_intact(&self, out: &Path) -> bool {
-        !self.outputs.is_empty() && self.outputs.iter().all(|(rel, stamp)| Stamp::of(&out.join(rel)) == Some(*stamp))
+        use rayon::prelude::*;
+        let outputs: Vec<(&String, &Stamp)> = self.outputs.iter().collect();
+        !outputs.is_empty() && outputs.par_iter().all(|(rel, stamp)| Stamp::of(&out.join(rel)) == Some(**stamp))
     }
 
     /// Record the stamps of the output files now in `out`, tiles included (hidden files excepted): a tile
     /// deleted or edited by hand makes the next build redo its work.
     pub fn record_outputs(&mut self, out: &Path) {
-        self.outputs.clear();
+        use rayon::prelude::*;
+        let mut files: Vec<(String, PathBuf)> = Vec::new();
         let mut stack = vec![out.to_path_buf()];
         while let Some(d) = stack.pop() {
             let Ok(rd) = std::fs::read_dir(&d) else { continue };
             for entry in rd.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let p = entry.path();
-                let rel = p.strip_prefix(out).unwrap_or(&p).to_string_lossy().replace('\\', "/");
-                if name.starts_with('.') {
+                if entry.file_name().to_string_lossy().starts_with('.') {
                     continue;
                 }
+                let p = entry.path();
                 if entry.file_type().is_ok_and(|t| t.is_dir()) {
                     stack.push(p);
                     continue;
                 }
-                if let Some(s) = Stamp::of(&p) {
-                    self.outputs.insert(rel, s);
-                }
+                let rel = p.strip_prefix(out).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                files.push((rel, p));
             }
         }
+        self.outputs = files.into_par_iter().filter_map(|(rel, p)| Stamp::of(&p).map(|s| (rel, s))).collect();
     }
 }
 
