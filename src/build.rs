@@ -308,8 +308,10 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     incremental::remove_stale_temps(&cfg.out);
     let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };
     if cfg.force {
-        // Kept basemap runs are keyed by content, but `--force` promises everything is drawn anew.
-        let _ = std::fs::remove_dir_all(State::dir(&cfg.out).join("sheets"));
+        // Kept basemap runs and parses are keyed by content, but `--force` promises everything is done anew.
+        for kept in ["sheets", "sources"] {
+            let _ = std::fs::remove_dir_all(State::dir(&cfg.out).join(kept));
+        }
     }
     let binary = crate::identity::binary();
     let config = format!("{:?}|{:?}|{:?}|{:?}", cfg.articles, cfg.gazetteer, cfg.styles, cfg.date);
@@ -362,6 +364,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         ("articles/".to_string(), cfg.articles.clone()),
     ];
     render.cache = Some(State::dir(&cfg.out).join("sheets"));
+    render.shelf = crate::render::scene::SourceShelf::keeping(&State::dir(&cfg.out).join("sources"), &cfg.out);
     let previous = (state.binary == binary).then_some(state.sheets.as_slice());
     let (maps, sheets_state) = crate::render::render_sheets_since(&render, previous)?;
     state.sheets = sheets_state;

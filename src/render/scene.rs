@@ -60,20 +60,33 @@ impl Selection {
 /// files): each file is parsed once per build. Cheap to clone (the clones share the shelf); a new shelf
 /// is empty, so a long-lived process (watch) makes one per build.
 #[derive(Debug, Clone, Default)]
-pub struct SourceShelf(Arc<Mutex<BTreeMap<ShelfKey, Arc<Source>>>>);
+pub struct SourceShelf {
+    loaded: Arc<Mutex<BTreeMap<ShelfKey, Arc<Source>>>>,
+    /// Where parses of reference files are kept between builds, and the output directory whose files
+    /// (rewritten by every build) are not kept: see [`Source::load_kept`].
+    kept: Option<(PathBuf, PathBuf)>,
+}
 
 /// A source id, its file and the properties kept.
 type ShelfKey = (String, PathBuf, BTreeSet<String>);
 
 impl SourceShelf {
+    /// A shelf that also keeps the parses of the files outside `out` in `dir`, for the next build.
+    pub fn keeping(dir: &Path, out: &Path) -> SourceShelf {
+        SourceShelf { kept: Some((dir.to_path_buf(), out.to_path_buf())), ..SourceShelf::default() }
+    }
+
     /// The source `id` read from `path` keeping `keep`, from the shelf or loaded onto it.
     fn get_or_load(&self, id: &str, path: &Path, keep: BTreeSet<String>) -> Result<Arc<Source>, RenderError> {
         let key = (id.to_string(), path.to_path_buf(), keep);
-        if let Some(s) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(s) = self.loaded.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(s);
         }
-        let source = Arc::new(Source::load_keeping(id, path, Some(&key.2))?);
-        if let Ok(mut m) = self.0.lock() {
+        let source = Arc::new(match &self.kept {
+            Some((dir, out)) if !path.starts_with(out) => Source::load_kept(id, path, &key.2, dir)?,
+            _ => Source::load_keeping(id, path, Some(&key.2))?,
+        });
+        if let Ok(mut m) = self.loaded.lock() {
             m.insert(key, Arc::clone(&source));
         }
         Ok(source)
@@ -81,7 +94,7 @@ impl SourceShelf {
 
     /// Let go of every source (their memory is freed once no scene holds them either).
     pub fn clear(&self) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.loaded.lock() {
             m.clear();
         }
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub type Ring = Vec<[f64; 2]>;
 
 /// A feature's geometry in projected metres; multi-geometries keep their parts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Geom {
     Points(Vec<[f64; 2]>),
     Lines(Vec<Ring>),
@@ -101,12 +101,46 @@ impl Source {
     /// FeatureCollection is streamed feature by feature, so neither the file nor its unread properties
     /// (the quotes of ten thousand events) are ever held whole.
     pub fn load_keeping(id: &str, path: &Path, keep: Option<&BTreeSet<String>>) -> Result<Source, RenderError> {
-        let read_err = |e| RenderError::Read { path: path.to_path_buf(), source: e };
         let open = || std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 16, f));
+        Source::load_from(id, path, &open, keep)
+    }
+
+    /// [`Source::load_keeping`], through a parse kept in `dir` from an earlier run when the file's bytes
+    /// (and the properties kept, and the binary) are the same: reference data (the basemap) is read on
+    /// every build, and decoding it costs a fraction of parsing its GeoJSON.
+    pub fn load_kept(id: &str, path: &Path, keep: &BTreeSet<String>, dir: &Path) -> Result<Source, RenderError> {
+        let bytes = std::fs::read(path).map_err(|e| RenderError::Read { path: path.to_path_buf(), source: e })?;
+        let mut h = blake3::Hasher::new();
+        h.update(KEPT_MAGIC);
+        h.update(crate::identity::binary().as_bytes());
+        for k in keep {
+            h.update(k.as_bytes());
+            h.update(&[0]);
+        }
+        h.update(&bytes);
+        let key = h.finalize();
+        let name: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let file = dir.join(format!("{name}.src"));
+        if let Some(features) = read_kept(&file, key.as_bytes()) {
+            return Ok(Source { id: id.to_string(), path: path.to_path_buf(), features, present: true });
+        }
+        // Parsed from the bytes hashed, so the kept parse is of exactly the content its key names.
+        let source = Source::load_from(id, path, &|| Ok(&bytes[..]), Some(keep))?;
+        write_kept(&file, key.as_bytes(), &source.features);
+        Ok(source)
+    }
+
+    fn load_from<R: std::io::Read>(
+        id: &str,
+        path: &Path,
+        open: &dyn Fn() -> std::io::Result<R>,
+        keep: Option<&BTreeSet<String>>,
+    ) -> Result<Source, RenderError> {
+        let read_err = |e| RenderError::Read { path: path.to_path_buf(), source: e };
         let mut features = Vec::new();
         let mut first_error: Option<(usize, String)> = None;
         let mut index = 0;
-        let streamed = stream_features(&open, &mut |f| {
+        let streamed = stream_features(open, &mut |f| {
             match parse_feature(f, keep) {
                 Ok(Some(feat)) => features.push(feat),
                 Ok(None) => {}
@@ -178,6 +212,56 @@ impl Source {
         }
         Ok(Source { id: id.to_string(), path: path.to_path_buf(), features, present: true })
     }
+}
+
+/// The first bytes of a kept parse ([`Source::load_kept`]); a new layout gets a new magic.
+const KEPT_MAGIC: &[u8] = b"FMSRC01\n";
+
+/// A feature as kept: its properties as JSON text (they are few and small in reference data).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptFeature {
+    id: Option<String>,
+    props: String,
+    geom: Geom,
+    bbox: [f64; 4],
+    digest: Digest,
+}
+
+/// The features of a kept parse, if `file` holds one under `key`.
+fn read_kept(file: &Path, key: &[u8; 32]) -> Option<Vec<Feature>> {
+    let bytes = std::fs::read(file).ok()?;
+    let body = bytes.strip_prefix(KEPT_MAGIC)?.strip_prefix(&key[..])?;
+    let kept: Vec<KeptFeature> = postcard::from_bytes(body).ok()?;
+    kept.into_iter()
+        .map(|k| {
+            let props: Map<String, Value> = serde_json::from_str(&k.props).ok()?;
+            let [min_x, min_y, max_x, max_y] = k.bbox;
+            Some(Feature { id: k.id, props, geom: k.geom, bbox: Bbox { min_x, min_y, max_x, max_y }, digest: k.digest })
+        })
+        .collect()
+}
+
+/// Keep a parse (a cache that cannot be written only makes the next build slower).
+fn write_kept(file: &Path, key: &[u8; 32], features: &[Feature]) {
+    let kept: Vec<KeptFeature> = features
+        .iter()
+        .map(|f| KeptFeature {
+            id: f.id.clone(),
+            props: serde_json::to_string(&f.props).unwrap_or_default(),
+            geom: f.geom.clone(),
+            bbox: [f.bbox.min_x, f.bbox.min_y, f.bbox.max_x, f.bbox.max_y],
+            digest: f.digest,
+        })
+        .collect();
+    let Ok(body) = postcard::to_stdvec(&kept) else { return };
+    let mut bytes = Vec::with_capacity(KEPT_MAGIC.len() + 32 + body.len());
+    bytes.extend_from_slice(KEPT_MAGIC);
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(&body);
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::atomic::write(file, &bytes);
 }
 
 /// Call `each` with every member of the `"features"` array of a GeoJSON FeatureCollection read from
@@ -355,4 +439,50 @@ pub fn geom_bbox(g: &Geom) -> Bbox {
         Geom::Polygons(p) => p.iter().filter_map(|poly| poly.first()).flatten().for_each(|q| b.extend(*q)),
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &Source, b: &Source) -> bool {
+        a.features.len() == b.features.len()
+            && a.features.iter().zip(&b.features).all(|(x, y)| {
+                x.id == y.id && x.props == y.props && x.geom == y.geom && x.bbox == y.bbox && x.digest == y.digest
+            })
+    }
+
+    #[test]
+    fn a_kept_parse_is_the_parse_and_follows_the_file() {
+        let dir = std::env::temp_dir().join(format!("frontmap-kept-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.join("lakes.geojson");
+        let text = |lon: f64| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[
+                {{"type":"Feature","id":"a","properties":{{"name":"Lac","kind":"lake","skip":1}},
+                  "geometry":{{"type":"Polygon","coordinates":[[[{lon},33],[43.5,33],[43.5,33.5],[{lon},33]]]}}}},
+                {{"type":"Feature","properties":{{"name":"Point"}},"geometry":{{"type":"Point","coordinates":[40,35]}}}}]}}"#
+            )
+        };
+        std::fs::write(&file, text(43.0)).unwrap_or_else(|e| panic!("{e}"));
+        let keep: BTreeSet<String> = ["name".to_string(), "kind".to_string()].into();
+        let kept = dir.join("kept");
+        let parse = |_: ()| Source::load_keeping("lakes", &file, Some(&keep)).unwrap_or_else(|e| panic!("{e}"));
+        let through = |_: ()| Source::load_kept("lakes", &file, &keep, &kept).unwrap_or_else(|e| panic!("{e}"));
+        let first = through(());
+        assert!(kept.join("lakes.src").is_file(), "the parse was not kept");
+        assert!(same(&first, &parse(())));
+        assert!(same(&through(()), &parse(())), "the kept parse differs from the parse");
+        // The file changes: the kept parse is not used.
+        std::fs::write(&file, text(42.0)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(same(&through(()), &parse(())));
+        assert!(!same(&first, &parse(())));
+        // A damaged kept parse is parsed again.
+        let bytes = std::fs::read(kept.join("lakes.src")).unwrap_or_default();
+        std::fs::write(kept.join("lakes.src"), &bytes[..bytes.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(same(&through(()), &parse(())));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
