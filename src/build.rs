@@ -365,6 +365,10 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     ];
     render.cache = Some(State::dir(&cfg.out).join("sheets"));
     render.shelf = crate::render::scene::SourceShelf::keeping(&State::dir(&cfg.out).join("sources"), &cfg.out);
+    let anchors_file = State::dir(&cfg.out).join("anchors.bin");
+    if !cfg.force {
+        render.shelf.anchors = crate::render::labels::AnchorMemo::load(&anchors_file);
+    }
     let previous = (state.binary == binary).then_some(state.sheets.as_slice());
     let (maps, sheets_state) = crate::render::render_sheets_since(&render, previous)?;
     state.sheets = sheets_state;
@@ -381,6 +385,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     tiles.shelf = render.shelf.clone();
     let previous = state.tiles.get("tiles").filter(|_| state.binary == binary).map(Vec::as_slice);
     let (t, tiles_state) = crate::tiles::build_tiles_since(&tiles, previous)?;
+    tiles.shelf.anchors.save(&anchors_file);
     if timer.on {
         eprintln!("timing: tiles: {}", t.line());
     }

@@ -506,7 +506,11 @@ pub fn place_labels(
                 );
                 let anchors: Vec<Px> = match &f.geom {
                     Geom::Points(p) => p.iter().map(|q| view.to_px(*q)).collect(),
-                    Geom::Polygons(_) => area_anchor(view, f, f64::from(block.height())).into_iter().collect(),
+                    Geom::Polygons(_) => scene
+                        .anchors
+                        .get_or(view, f, block.height(), || area_anchor(view, f, f64::from(block.height())))
+                        .into_iter()
+                        .collect(),
                     Geom::Lines(_) => draw::line_parts(view, f)
                         .iter()
                         .filter(|p| geometry::length(p) > 0.0)
@@ -538,6 +542,76 @@ pub fn place_labels(
     }
     Placement { view: *view, labels, dropped }
 }
+
+/// The label anchors of areas, by view, feature digest and label height: the search for an area's
+/// interior point is the dearest step of label placement, and its inputs rarely change from one build to
+/// the next (the basemap's provinces and countries), so a build keeps them ([`AnchorMemo::load`],
+/// [`AnchorMemo::save`]). Cheap to clone (clones share the memo).
+#[derive(Debug, Clone, Default)]
+pub struct AnchorMemo(std::sync::Arc<std::sync::Mutex<AnchorTable>>);
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct AnchorTable {
+    /// The binary that computed them (another may place anchors otherwise).
+    binary: String,
+    /// Anchors known before this run.
+    known: std::collections::BTreeMap<[u8; 16], Option<Px>>,
+    /// Anchors asked for in this run (what [`AnchorMemo::save`] keeps).
+    #[serde(skip)]
+    used: std::collections::BTreeMap<[u8; 16], Option<Px>>,
+}
+
+impl AnchorMemo {
+    /// The memo kept in `file` by an earlier run (empty if there is none or it is unreadable).
+    pub fn load(file: &std::path::Path) -> AnchorMemo {
+        let table = std::fs::read(file)
+            .ok()
+            .and_then(|b| b.strip_prefix(ANCHORS_MAGIC).and_then(|b| postcard::from_bytes::<AnchorTable>(b).ok()))
+            .filter(|t| t.binary == crate::identity::binary())
+            .unwrap_or_default();
+        AnchorMemo(std::sync::Arc::new(std::sync::Mutex::new(table)))
+    }
+
+    /// Keep the anchors this run found and computed, when it computed any (a failed write only makes the
+    /// next run slower). Anchors of features since changed stay until the table outgrows
+    /// [`ANCHORS_KEPT`]; it then keeps only those this run asked for.
+    pub fn save(&self, file: &std::path::Path) {
+        let Ok(t) = self.0.lock() else { return };
+        if t.used.iter().all(|(k, a)| t.known.get(k) == Some(a)) {
+            return;
+        }
+        let mut known = t.known.clone();
+        known.extend(t.used.iter().map(|(k, a)| (*k, *a)));
+        if known.len() > ANCHORS_KEPT {
+            known = t.used.clone();
+        }
+        let table = AnchorTable { binary: crate::identity::binary(), known, used: Default::default() };
+        if let Ok(body) = postcard::to_stdvec(&table) {
+            let _ = crate::atomic::write(file, &[ANCHORS_MAGIC, &body[..]].concat());
+        }
+    }
+
+    /// The anchor of `f` at `view` for a label `height` pixels high, remembered or computed by `compute`.
+    fn get_or(&self, view: &View, f: &Feature, height: f32, compute: impl FnOnce() -> Option<Px>) -> Option<Px> {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("{view:?}\0{height}\0").as_bytes());
+        h.update(&f.digest);
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        let known = self.0.lock().ok().and_then(|t| t.known.get(&key).copied());
+        let anchor = known.unwrap_or_else(compute);
+        if let Ok(mut t) = self.0.lock() {
+            t.used.insert(key, anchor);
+        }
+        anchor
+    }
+}
+
+/// How many anchors a kept [`AnchorMemo`] holds at most.
+const ANCHORS_KEPT: usize = 100_000;
+
+/// The first bytes of a kept [`AnchorMemo`] (and of its layout: a new one gets a new magic).
+const ANCHORS_MAGIC: &[u8] = b"FMANC01\n";
 
 /// The interior point of the largest visible part of a polygon, if the part is roomy enough for a label
 /// of height `h`.
@@ -613,5 +687,51 @@ pub fn draw_labels(pixmap: &mut Pixmap, placement: &Placement, view: &View) {
             pixmap.stroke_path(&l.path, &draw::paint(l.halo), &stroke, t, None);
         }
         pixmap.fill_path(&l.path, &draw::paint(l.color), FillRule::Winding, t, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::mercator::Bbox;
+    use crate::render::source::{Feature, Geom};
+
+    fn square(digest: u8) -> Feature {
+        let ring = vec![[0.0, 0.0], [1000.0, 0.0], [1000.0, 1000.0], [0.0, 1000.0], [0.0, 0.0]];
+        Feature {
+            id: None,
+            props: Default::default(),
+            geom: Geom::Polygons(vec![vec![ring]]),
+            bbox: Bbox::new(0.0, 0.0, 1000.0, 1000.0),
+            digest: [digest; 16],
+        }
+    }
+
+    #[test]
+    fn a_kept_anchor_is_used_for_the_same_view_feature_and_height_only() {
+        let file = std::env::temp_dir().join(format!("frontmap-anchors-{}.bin", std::process::id()));
+        let view = View::new(Bbox::new(0.0, 0.0, 1000.0, 1000.0), 100, 100, 1.0);
+        let memo = AnchorMemo::load(&file);
+        assert_eq!(memo.get_or(&view, &square(1), 12.0, || Some([50.0, 50.0])), Some([50.0, 50.0]));
+        memo.save(&file);
+        let kept = AnchorMemo::load(&file);
+        let computed = std::cell::Cell::new(0);
+        let compute = || {
+            computed.set(computed.get() + 1);
+            Some([1.0, 1.0])
+        };
+        assert_eq!(kept.get_or(&view, &square(1), 12.0, compute), Some([50.0, 50.0]));
+        assert_eq!(computed.get(), 0, "the kept anchor was computed again");
+        // Another feature digest, label height or view: computed.
+        kept.get_or(&view, &square(2), 12.0, compute);
+        kept.get_or(&view, &square(1), 14.0, compute);
+        kept.get_or(&View::new(Bbox::new(0.0, 0.0, 1000.0, 1000.0), 200, 200, 1.0), &square(1), 12.0, compute);
+        assert_eq!(computed.get(), 3);
+        // A damaged file is an empty memo.
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap_or_else(|e| panic!("{e}"));
+        AnchorMemo::load(&file).get_or(&view, &square(1), 12.0, compute);
+        assert_eq!(computed.get(), 4);
+        let _ = std::fs::remove_file(&file);
     }
 }

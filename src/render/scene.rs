@@ -62,6 +62,8 @@ impl Selection {
 #[derive(Debug, Clone, Default)]
 pub struct SourceShelf {
     loaded: Arc<Mutex<BTreeMap<ShelfKey, Arc<Source>>>>,
+    /// Label anchors of areas, shared by the scenes loaded from this shelf.
+    pub anchors: super::labels::AnchorMemo,
     /// Where parses of reference files are kept between builds, and the output directory whose files
     /// (rewritten by every build) are not kept: see [`Source::load_kept`].
     kept: Option<(PathBuf, PathBuf)>,
@@ -105,6 +107,8 @@ impl SourceShelf {
 pub struct Scene {
     pub style: Style,
     pub sources: BTreeMap<String, Arc<Source>>,
+    /// Where areas' label anchors are remembered (per view and feature digest).
+    pub anchors: super::labels::AnchorMemo,
     /// Style warnings plus missing optional sources.
     pub warnings: Vec<String>,
 }
@@ -148,7 +152,7 @@ impl Scene {
             };
             sources.insert(id.clone(), source);
         }
-        Ok(Scene { style, sources, warnings })
+        Ok(Scene { style, sources, warnings, anchors: shelf.anchors.clone() })
     }
 
     /// The features of a layer that the view shows: in its box (grown by `margin` pixels), passing the
