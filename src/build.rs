@@ -369,23 +369,29 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     if !cfg.force {
         render.shelf.anchors = crate::render::labels::AnchorMemo::load(&anchors_file);
     }
-    let previous = (state.binary == binary).then_some(state.sheets.as_slice());
-    let (maps, sheets_state) = crate::render::render_sheets_since(&render, previous)?;
+    // XYZ tiles, MBTiles and the web viewer (issue 6), from the same style and layers.
+    let mut tiles = crate::tiles::TilesConfig::new(&base);
+    (tiles.styles, tiles.out, tiles.path_prefixes) =
+        (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes.clone());
+    tiles.progress = true;
+    tiles.shelf = render.shelf.clone();
+    // Sheets and tiles read the same layers and write apart: drawn side by side, each fills the cores
+    // the other leaves idle (a sheet waiting on its slowest part, tiles on their archives).
+    let same_binary = state.binary == binary;
+    let previous_sheets = same_binary.then_some(state.sheets.as_slice());
+    let previous_tiles = state.tiles.get("tiles").filter(|_| same_binary).map(Vec::as_slice);
+    let (sheets, pyramid) = rayon::join(
+        || crate::render::render_sheets_since(&render, previous_sheets),
+        || crate::tiles::build_tiles_since(&tiles, previous_tiles),
+    );
+    let ((maps, sheets_state), (t, tiles_state)) = (sheets?, pyramid?);
+    tiles.shelf.anchors.save(&anchors_file);
     state.sheets = sheets_state;
     summary.maps = maps.sheets.len() + maps.unchanged.len();
     summary.rebuilt.sheets = maps.sheets.len();
     summary.files_written.extend(maps.files_written);
     summary.files_unchanged += maps.files_unchanged;
     summary.warnings.extend(maps.warnings);
-    timer.lap("sheets");
-    // XYZ tiles, MBTiles and the web viewer (issue 6), from the same style and layers.
-    let mut tiles = crate::tiles::TilesConfig::new(&base);
-    (tiles.styles, tiles.out, tiles.path_prefixes) = (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes);
-    tiles.progress = true;
-    tiles.shelf = render.shelf.clone();
-    let previous = state.tiles.get("tiles").filter(|_| state.binary == binary).map(Vec::as_slice);
-    let (t, tiles_state) = crate::tiles::build_tiles_since(&tiles, previous)?;
-    tiles.shelf.anchors.save(&anchors_file);
     if timer.on {
         eprintln!("timing: tiles: {}", t.line());
     }
@@ -394,7 +400,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     summary.rebuilt.tiles = t.rendered;
     summary.files_written.extend(t.files_written);
     summary.files_unchanged += t.files_unchanged;
-    timer.lap("tiles");
+    timer.lap("sheets+tiles");
     // The manifest, then the state: last, so an interrupted build is redone.
     let manifest = output_manifest(&cfg.out, &inputs)?;
     write(&cfg.out, "manifest.json", manifest.to_json().as_bytes(), &mut summary)?;

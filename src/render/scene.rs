@@ -78,27 +78,25 @@ impl SourceShelf {
         SourceShelf { kept: Some((dir.to_path_buf(), out.to_path_buf())), ..SourceShelf::default() }
     }
 
-    /// The source `id` read from `path` keeping `keep`, from the shelf or loaded onto it.
+    /// The source `id` read from `path` keeping `keep`, from the shelf or loaded onto it. The shelf stays
+    /// locked while a source loads, so scenes prepared at the same time (sheets and tiles) load it once.
     fn get_or_load(&self, id: &str, path: &Path, keep: BTreeSet<String>) -> Result<Arc<Source>, RenderError> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let key = (id.to_string(), path.to_path_buf(), keep);
-        if let Some(s) = self.loaded.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(s);
+        if let Some(s) = loaded.get(&key) {
+            return Ok(Arc::clone(s));
         }
         let source = Arc::new(match &self.kept {
             Some((dir, out)) if !path.starts_with(out) => Source::load_kept(id, path, &key.2, dir)?,
             _ => Source::load_keeping(id, path, Some(&key.2))?,
         });
-        if let Ok(mut m) = self.loaded.lock() {
-            m.insert(key, Arc::clone(&source));
-        }
+        loaded.insert(key, Arc::clone(&source));
         Ok(source)
     }
 
     /// Let go of every source (their memory is freed once no scene holds them either).
     pub fn clear(&self) {
-        if let Ok(mut m) = self.loaded.lock() {
-            m.clear();
-        }
+        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }
 
