@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Incremental rebuilds (issue 7): cold build, no-change rebuild, and moving Rawa 0.05° north, on a
 # scratch copy of the bundled inputs. Prints times and how many files and tiles each build rewrote.
-# Usage: bench/incremental.sh [RUNS]   (no-change rebuild: median of RUNS, default 20)
+# Usage: bench/incremental.sh [RUNS]
+#   cold build: median of 3 (empty out/, empty gazetteer snapshot cache each time);
+#   no-change rebuild: median of RUNS (default 20);
+#   one-place edit: the first edit (the edited GeoNames file never seen before), then the median of RUNS
+#   edits moving Rawa back and forth by 0.05° (each one a one-place edit of the same file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -15,6 +19,8 @@ cd "$S"
 export FRONTMAP_CACHE="$S/snapshots"
 ms() { python3 -c "import sys; print(f'{(float(sys.argv[2]) - float(sys.argv[1])) * 1000:.0f}')" "$1" "$2"; }
 now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+pct() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]) * 100:.1f}')" "$1" "$2"; }
 # rewritten FILE_MARKER: files of out/ newer than the marker (tiles counted apart).
 rewritten() {
   local all tiles
@@ -23,17 +29,19 @@ rewritten() {
   echo "$((all - tiles)) files + $tiles tiles"
 }
 total_tiles() { find out/tiles -type f | wc -l; }
+GN=gazetteer/geonames/cities500-mideast.txt
+north() { sed -i 's/^\(92004\t.*\)\t34.48229\t41.91898\t/\1\t34.53229\t41.91898\t/' "$GN"; }
+south() { sed -i 's/^\(92004\t.*\)\t34.53229\t41.91898\t/\1\t34.48229\t41.91898\t/' "$GN"; }
 
-echo "== cold build (empty out/, no gazetteer snapshot)"
-t0=$(now); "$B" build >/dev/null 2>&1; t1=$(now)
-cold=$(ms "$t0" "$t1")
-echo "cold build: ${cold} ms, $(find out -type f -not -path 'out/.cache/*' | wc -l) files ($(total_tiles) tiles)"
-
-echo "== cold build, gazetteer snapshot warm (--force into an empty out/)"
-rm -rf out
-t0=$(now); "$B" build >/dev/null 2>&1; t1=$(now)
-warm=$(ms "$t0" "$t1")
-echo "cold build, warm snapshot: ${warm} ms"
+echo "== cold build (empty out/, no gazetteer snapshot), median of 3"
+times=()
+for _ in 1 2 3; do
+  rm -rf out "$FRONTMAP_CACHE"
+  t0=$(now); "$B" build >/dev/null 2>&1; t1=$(now)
+  times+=("$(ms "$t0" "$t1")")
+done
+cold=$(printf '%s\n' "${times[@]}" | median)
+echo "cold build: median ${cold} ms (${times[*]}), $(find out -type f -not -path 'out/.cache/*' | wc -l) files ($(total_tiles) tiles)"
 
 echo "== no-change rebuild (median of $RUNS)"
 touch marker; sleep 0.01
@@ -42,22 +50,24 @@ for _ in $(seq "$RUNS"); do
   t0=$(now); "$B" build >/dev/null; t1=$(now)
   times+=("$(ms "$t0" "$t1")")
 done
-median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "no-change rebuild: median ${median} ms; rewritten: $(rewritten marker)"
+echo "no-change rebuild: median $(printf '%s\n' "${times[@]}" | median) ms; rewritten: $(rewritten marker)"
 
-echo "== move Rawa (GeoNames 92004) 0.05° north"
-sed -i 's/^\(92004\t.*\)\t34.48229\t41.91898\t/\1\t34.53229\t41.91898\t/' gazetteer/geonames/cities500-mideast.txt
-grep -q $'\t34.53229\t41.91898\t' gazetteer/geonames/cities500-mideast.txt || { echo "Rawa row not found"; exit 1; }
+echo "== move Rawa (GeoNames 92004) 0.05° north: first edit of the file"
+north
+grep -q $'\t34.53229\t41.91898\t' "$GN" || { echo "Rawa row not found"; exit 1; }
 touch marker; sleep 0.01
 t0=$(now); FRONTMAP_TIMING=1 "$B" build 2>timing.txt | tee report.txt; t1=$(now)
-edit=$(ms "$t0" "$t1")
+first=$(ms "$t0" "$t1")
 grep -v 'tiles:' timing.txt | sed 's/^/  /'
-echo "one-place edit: ${edit} ms ($(python3 -c "print(f'{$edit / $cold * 100:.0f}')")% of the cold build, $(python3 -c "print(f'{$edit / $warm * 100:.0f}')")% of the warm-snapshot cold build); rewritten: $(rewritten marker) of $(total_tiles)"
+echo "one-place edit, first: ${first} ms ($(pct "$first" "$cold")% of the cold build); rewritten: $(rewritten marker) of $(total_tiles)"
 
-echo "== the same edit, second time (gazetteer snapshot of the edited file warm): move back and forth"
-sed -i 's/\t34.53229\t41.91898\t/\t34.48229\t41.91898\t/' gazetteer/geonames/cities500-mideast.txt
-"$B" build >/dev/null
-sed -i 's/\t34.48229\t41.91898\t/\t34.53229\t41.91898\t/' gazetteer/geonames/cities500-mideast.txt
-touch marker; sleep 0.01
-t0=$(now); "$B" build >/dev/null; t1=$(now)
-echo "one-place edit, snapshot warm: $(ms "$t0" "$t1") ms; rewritten: $(rewritten marker)"
+echo "== one-place edits, Rawa moved back and forth (median of $RUNS)"
+times=()
+for i in $(seq "$RUNS"); do
+  if ((i % 2)); then south; else north; fi
+  touch marker; sleep 0.01
+  t0=$(now); "$B" build >/dev/null; t1=$(now)
+  times+=("$(ms "$t0" "$t1")")
+done
+edit=$(printf '%s\n' "${times[@]}" | median)
+echo "one-place edit: median ${edit} ms ($(pct "$edit" "$cold")% of the cold build; min $(printf '%s\n' "${times[@]}" | sort -n | head -1), max $(printf '%s\n' "${times[@]}" | sort -n | tail -1)); last rewrote: $(rewritten marker)"
