@@ -362,10 +362,11 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let changes = prev.features.changes(&features);
     let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
     let dir = store::TileDir::new(&cfg.tile_dir(), "");
+    let present = if prev.tiles.is_empty() { Default::default() } else { dir.present(&all) };
     // Every tile known, unchanged, and its file (if drawn) in place: nothing will be drawn.
     let untouched = same_global
         && changes.is_empty()
-        && all.iter().all(|t| prev.tiles.get(&(t.z, t.x, t.y)).is_some_and(|r| !r.drawn || dir.path(t).is_file()));
+        && all.iter().all(|t| prev.tiles.get(&(t.z, t.x, t.y)).is_some_and(|r| !r.drawn || present.contains(t)));
     // Labels: one placement per level over its whole extent, levels in parallel. They avoid the dots the
     // viewer draws over the tiles (every date: the slider's last day shows them all). Not needed when
     // nothing will be drawn.
@@ -387,7 +388,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
             let labels = placements.get(&t.z).map(|p| crate::render::labels::labels_digest(p, &view, size, size));
             if let Some(rec) = prev.tiles.get(&(t.z, t.x, t.y)).filter(|_| same_global) {
                 let labels_same = labels.is_none_or(|l| l == rec.labels);
-                if labels_same && !changes.touches(&rec.reads) && (!rec.drawn || dir.path(t).is_file()) {
+                if labels_same && !changes.touches(&rec.reads) && (!rec.drawn || present.contains(t)) {
                     bar.inc(1);
                     return Ok(Outcome::Clean(rec.clone()));
                 }
