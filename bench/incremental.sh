@@ -4,8 +4,8 @@
 # Usage: bench/incremental.sh [RUNS]
 #   cold build: median of 3 (empty out/, empty gazetteer snapshot cache each time);
 #   no-change rebuild: median of RUNS (default 20);
-#   one-place edit: the first edit (the edited GeoNames file never seen before), then the median of RUNS
-#   edits moving Rawa back and forth by 0.05° (each one a one-place edit of the same file).
+#   one-place edit: the first edit, then the median of RUNS more edits, each moving Rawa to a latitude
+#   never used before, 0.05° north of its own (so no gazetteer snapshot of an earlier state is reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,7 +31,8 @@ rewritten() {
 total_tiles() { find out/tiles -type f | wc -l; }
 GN=gazetteer/geonames/cities500-mideast.txt
 north() { sed -i 's/^\(92004\t.*\)\t34.48229\t41.91898\t/\1\t34.53229\t41.91898\t/' "$GN"; }
-south() { sed -i 's/^\(92004\t.*\)\t34.53229\t41.91898\t/\1\t34.48229\t41.91898\t/' "$GN"; }
+# to LAT: Rawa's row, wherever it is now, to latitude LAT.
+to() { sed -i "s/^\(92004\t.*\)\t34\.[0-9]*\t41.91898\t/\1\t$1\t41.91898\t/" "$GN"; }
 
 echo "== cold build (empty out/, no gazetteer snapshot), median of 3"
 times=()
@@ -52,6 +53,8 @@ for _ in $(seq "$RUNS"); do
 done
 echo "no-change rebuild: median $(printf '%s\n' "${times[@]}" | median) ms; rewritten: $(rewritten marker)"
 
+# The cold builds' writes are flushed first, so no edit waits on their writeback.
+sync
 echo "== move Rawa (GeoNames 92004) 0.05° north: first edit of the file"
 north
 grep -q $'\t34.53229\t41.91898\t' "$GN" || { echo "Rawa row not found"; exit 1; }
@@ -61,10 +64,11 @@ first=$(ms "$t0" "$t1")
 grep -v 'tiles:' timing.txt | sed 's/^/  /'
 echo "one-place edit, first: ${first} ms ($(pct "$first" "$cold")% of the cold build); rewritten: $(rewritten marker) of $(total_tiles)"
 
-echo "== one-place edits, Rawa moved back and forth (median of $RUNS)"
+echo "== one-place edits, Rawa moved to a new latitude each time (median of $RUNS)"
 times=()
 for i in $(seq "$RUNS"); do
-  if ((i % 2)); then south; else north; fi
+  to "$(python3 -c "print(f'{34.53229 + $i * 0.00001:.5f}')")"
+  grep -q $'^92004\t.*\t41.91898\t' "$GN" || { echo "Rawa row not found"; exit 1; }
   touch marker; sleep 0.01
   t0=$(now); "$B" build >/dev/null; t1=$(now)
   times+=("$(ms "$t0" "$t1")")
