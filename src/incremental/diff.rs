@@ -23,17 +23,30 @@ impl LayerDiff {
     }
 }
 
-/// Features of a FeatureCollection by id (feature index when it has none), serialised.
-fn features(text: &str) -> BTreeMap<String, String> {
-    let Ok(v) = serde_json::from_str::<Value>(text) else { return BTreeMap::new() };
+/// Features of a FeatureCollection by id (feature index when it has none), as digests of their JSON. The
+/// collection is streamed feature by feature: a layer of tens of megabytes (the events of 10,000 articles)
+/// is never held as one JSON tree.
+fn features(text: &str) -> BTreeMap<String, [u8; 32]> {
     let mut out = BTreeMap::new();
-    for (i, f) in v.get("features").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    let mut i = 0usize;
+    let mut add = |f: Value| {
         let id = match f.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => format!("#{i}"),
         };
-        out.insert(id, f.to_string());
+        out.insert(id, *blake3::hash(f.to_string().as_bytes()).as_bytes());
+        i += 1;
+    };
+    match crate::render::source::stream_features(&|| Ok(text.as_bytes()), &mut add) {
+        Ok(true) => {}
+        // Not one well-formed FeatureCollection: read whole, as far as it goes.
+        _ => {
+            let Ok(v) = serde_json::from_str::<Value>(text) else { return out };
+            for f in v.get("features").and_then(Value::as_array).into_iter().flatten() {
+                add(f.clone());
+            }
+        }
     }
     out
 }
