@@ -43,7 +43,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// [`write`] for a file too large to hold in memory: `fill` streams it into a temporary sibling, which
+/// [`write()`] for a file too large to hold in memory: `fill` streams it into a temporary sibling, which
 /// replaces `path` only when its bytes differ (an identical file is left untouched, so its mtime stays).
 /// Returns what `fill` returned and whether the file changed; `io_err` wraps the I/O errors.
 pub fn write_streamed<T, E>(

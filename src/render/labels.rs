@@ -574,7 +574,7 @@ impl AnchorMemo {
 
     /// Keep the anchors this run found and computed, when it computed any (a failed write only makes the
     /// next run slower). Anchors of features since changed stay until the table outgrows
-    /// [`ANCHORS_KEPT`]; it then keeps only those this run asked for.
+    /// 100,000 anchors; it then keeps only those this run asked for.
     pub fn save(&self, file: &std::path::Path) {
         let Ok(t) = self.0.lock() else { return };
         if t.used.iter().all(|(k, a)| t.known.get(k) == Some(a)) {

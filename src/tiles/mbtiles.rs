@@ -167,7 +167,7 @@ fn image_id(bytes: &[u8]) -> String {
 
 /// Update an existing file in place: `changed` tiles get new bytes (`None`: the tile is removed), the
 /// metadata rows are replaced when they differ, and images no tile uses any more are deleted; all in one
-/// transaction. The result has the contents [`write`] would give for the same tiles.
+/// transaction. The result has the contents [`write()`] would give for the same tiles.
 pub fn update(
     path: &Path,
     meta: &Metadata,

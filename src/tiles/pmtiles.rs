@@ -244,7 +244,7 @@ pub fn write(path: &Path, meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> 
     write_sorted(path, meta, &sorted(tiles), None)
 }
 
-/// [`write`] of tiles in tile id order; `old`, the file's current bytes when the caller has read them,
+/// [`write()`] of tiles in tile id order; `old`, the file's current bytes when the caller has read them,
 /// spares reading them again to tell whether the archive changed.
 pub fn write_sorted(
     path: &Path,
