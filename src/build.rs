@@ -232,6 +232,11 @@ fn write_layer(out: &Path, name: &str, text: &str, summary: &mut BuildSummary) -
     Ok(changed)
 }
 
+/// Where the parse cache waits while a build renders (see [`layers`]).
+fn parses_aside(out: &Path) -> PathBuf {
+    State::dir(out).join("parses.aside")
+}
+
 /// Stage timings on stderr when `FRONTMAP_TIMING` is set (for `bench/incremental.sh`).
 struct Timer {
     on: bool,
@@ -411,7 +416,13 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.inputs = inputs;
     state.record_outputs(&cfg.out);
     state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
+    let aside = parses_aside(&cfg.out);
+    if state.parses.is_empty() {
+        // Unreadable, it is only a cache: the next build parses the articles again.
+        state.parses = std::fs::read(&aside).unwrap_or_default();
+    }
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
+    let _ = std::fs::remove_file(&aside);
     // The gazetteer's cache entries were written meanwhile; a build returns once they are.
     if let Some(w) = cache_writes {
         let _ = w.join();
@@ -469,8 +480,14 @@ fn layers(
     }
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     parses.retain(&ids);
-    state.parses = parses.to_bytes();
+    // Tens of megabytes at 10,000 articles: set aside on disk while the layers, sheets and tiles are made,
+    // taken back when the state is saved.
+    let bytes = parses.to_bytes();
     drop(parses);
+    state.parses = match crate::atomic::write(&parses_aside(&cfg.out), &bytes) {
+        Ok(_) => Vec::new(),
+        Err(_) => bytes,
+    };
     timer.lap("geoparse");
     summary.articles = articles.len();
     let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
