@@ -156,3 +156,29 @@ fn number(p: &Path) -> Option<u32> {
     }
     name.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn present_lists_the_tiles_whose_files_exist_and_nothing_else() {
+        let root = std::env::temp_dir().join(format!("frontmap-present-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = TileDir::new(&root, "");
+        let t = |z, x, y| TileId::new(z, x, y).unwrap_or_else(|| panic!("tile {z}/{x}/{y}"));
+        let asked = [t(3, 1, 2), t(3, 1, 3), t(3, 2, 2), t(4, 0, 0)];
+        dir.create_dirs(&asked).unwrap_or_else(|e| panic!("{e}"));
+        for p in [dir.path(&asked[0]), dir.path(&asked[2]), dir.path(&t(3, 1, 7))] {
+            std::fs::write(p, b"png").unwrap_or_else(|e| panic!("{e}"));
+        }
+        // Not tiles: a directory named like one, a temporary file, another suffix.
+        std::fs::create_dir_all(root.join("4/0/0.png")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join("3/1/.3.png.tmp-1"), b"").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join("3/1/3@2x.png"), b"").unwrap_or_else(|e| panic!("{e}"));
+        let mut found: Vec<TileId> = dir.present(&asked).into_iter().collect();
+        found.sort();
+        assert_eq!(found, vec![asked[0], asked[2]]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
