@@ -86,9 +86,20 @@ impl RunCache {
     }
 
     fn path(&self, part: &str, index: usize) -> Option<PathBuf> {
-        let name: String =
-            part.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '.' }).collect();
-        self.dir.as_ref().map(|d| d.join(format!("{name}.{index}.run")))
+        self.dir.as_ref().map(|d| d.join(format!("{}.{index}.run", file_part(part))))
+    }
+
+    /// Remove the kept runs of every sheet but these (a sheet removed from `maps.toml` leaves none behind).
+    pub fn retain_sheets(&self, sheets: &[&str]) {
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let prefixes: Vec<String> = sheets.iter().map(|s| format!("{}.", file_part(s))).collect();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".run") && !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     /// The kept run, if its file holds exactly this key and size.
@@ -126,6 +137,11 @@ impl RunCache {
         }
         let _ = crate::atomic::write(&path, &bytes);
     }
+}
+
+/// A sheet or part name as it appears in a run's file name.
+fn file_part(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '.' }).collect()
 }
 
 fn truncate(h: blake3::Hash) -> Digest {
@@ -281,6 +297,27 @@ pub fn encode_rle(data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runs_of_a_sheet_no_longer_drawn_are_removed() {
+        let dir = std::env::temp_dir().join(format!("frontmap-runs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["theatre.map.1.run", "theatre.panel-0.0.run", "al-qaim.map.1.run", "gone.map.1.run", "notes.txt"] {
+            std::fs::write(dir.join(f), b"").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let cache = RunCache { dir: Some(dir.clone()), key: [0; 16], sources: BTreeMap::new() };
+        cache.retain_sheets(&["theatre", "al qaim"]);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["notes.txt", "theatre.map.1.run", "theatre.panel-0.0.run"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn rle_round_trips_runs_and_literals() {

@@ -280,6 +280,9 @@ pub fn render_sheets_since(
             _ => dirty.push((sheet, stem, files, key)),
         }
     }
+    if cfg.map.is_none() {
+        runs.retain_sheets(&sheets.sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>());
+    }
     // Sheets render and encode in parallel; each records what it read on its own thread.
     use rayon::prelude::*;
     let rendered: Vec<_> = dirty
