@@ -66,6 +66,15 @@ impl Drop for Project {
     }
 }
 
+/// A fresh scratch copy of the bundled inputs, edited by `edit`, built from nothing: what an incremental
+/// build of the same inputs must end as.
+fn cold_build(name: &str, edit: impl Fn(&Project)) -> Project {
+    let cold = Project::new(name);
+    edit(&cold);
+    cold.build(&[]);
+    cold
+}
+
 /// Every file under `dir` (the private `.cache` excepted) → its modification time.
 fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
     let mut out = BTreeMap::new();
@@ -175,10 +184,7 @@ fn moving_one_place_redraws_only_what_it_touches_and_matches_a_cold_build() {
     assert!(tiles > 0, "no tile redrawn: {rewritten:?}");
     assert!(tiles * 20 < tiles_before, "{tiles} of {tiles_before} tiles rewritten (≥ 5%)");
     // And the result is what a cold build of the same inputs gives, byte for byte.
-    let cold = Project::new("rawa-cold");
-    cold.move_rawa_north();
-    cold.build(&[]);
-    assert_same_outputs(&p.path("out"), &cold.path("out"));
+    assert_same_outputs(&p.path("out"), &cold_build("rawa-cold", Project::move_rawa_north).path("out"));
 }
 
 #[test]
@@ -193,19 +199,14 @@ fn a_damaged_or_missing_pmtiles_archive_is_rebuilt_from_the_tile_files() {
     std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
     p.move_rawa_north();
     p.build(&[]);
-    let cold = Project::new("pmtiles-cold");
-    cold.move_rawa_north();
-    cold.build(&[]);
-    assert_same_outputs(&p.path("out"), &cold.path("out"));
+    assert_same_outputs(&p.path("out"), &cold_build("pmtiles-cold", Project::move_rawa_north).path("out"));
     // No archive at all, and Rawa moved back: written whole from the tile files.
     std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
     p.edit("gazetteer/geonames/cities500-mideast.txt", |t| {
         t.replace("\t34.53229\t41.91898\t", "\t34.48229\t41.91898\t")
     });
     p.build(&[]);
-    let fresh = Project::new("pmtiles-fresh");
-    fresh.build(&[]);
-    assert_same_outputs(&p.path("out"), &fresh.path("out"));
+    assert_same_outputs(&p.path("out"), &cold_build("pmtiles-fresh", |_| {}).path("out"));
 }
 
 #[test]
@@ -275,10 +276,7 @@ fn a_build_killed_at_any_moment_leaves_every_output_valid() {
     p.build(&[]);
     let leftovers: Vec<String> = mtimes(&p.path("out")).into_keys().filter(|k| k.contains(".tmp-")).collect();
     assert!(leftovers.iter().all(|k| k.starts_with("tiles")), "temporary files left: {leftovers:?}");
-    let cold = Project::new("kill-cold");
-    cold.move_rawa_north();
-    cold.build(&[]);
-    assert_same_outputs(&p.path("out"), &cold.path("out"));
+    assert_same_outputs(&p.path("out"), &cold_build("kill-cold", Project::move_rawa_north).path("out"));
 }
 
 /// Move the first (and closing) vertex of Lake Tharthar 0.09° west: a basemap edit, no event moves.
@@ -305,9 +303,7 @@ fn sheets_drawn_from_kept_basemap_runs_match_a_cold_build_even_when_the_kept_run
     }
     p.move_rawa_north();
     p.build(&[]);
-    let cold = Project::new("runs-cold");
-    cold.move_rawa_north();
-    cold.build(&[]);
+    let cold = cold_build("runs-cold", Project::move_rawa_north);
     assert_same_outputs(&p.path("out"), &cold.path("out"));
     // A basemap edit makes the kept runs drawing that source stale: the sheets showing it are drawn anew.
     let before = mtimes(&p.path("out"));
