@@ -117,7 +117,8 @@ impl RunCache {
         }
         let (meta, rle) = rest.split_at_checked(word(8)? as usize)?;
         let (stats, reads): (StoredStats, Reads) = postcard::from_bytes(meta).ok()?;
-        Some(Kept { stats: stats.into(), reads, rle: rle.to_vec() })
+        let rle_at = bytes.len() - rle.len();
+        Some(Kept { stats: stats.into(), reads, bytes, rle_at })
     }
 
     /// Keep a run (a cache that cannot be written only makes the next build slower).
@@ -154,8 +155,10 @@ fn truncate(h: blake3::Hash) -> Digest {
 struct Kept {
     stats: DrawStats,
     reads: Reads,
-    /// The run's pixels, run-length encoded ([`encode_rle`]), checked when they are composited.
-    rle: Vec<u8>,
+    /// The run's file; its pixels, run-length encoded ([`encode_rle`]) from `rle_at` on, are checked when
+    /// they are composited.
+    bytes: Vec<u8>,
+    rle_at: usize,
 }
 
 /// [`DrawStats`] as stored (boxes as plain arrays).
@@ -233,7 +236,7 @@ pub fn draw_map(
         let (w, h) = (pixmap.width(), pixmap.height());
         // A kept run is blended over the canvas with the same arithmetic as a run just drawn.
         if let Some(k) = cache.load(part, index, &key, w, h) {
-            if composite::over_rle(pixmap.data_mut(), &k.rle).is_some() {
+            if composite::over_rle(pixmap.data_mut(), &k.bytes[k.rle_at..]).is_some() {
                 for (source, b) in &k.reads.0 {
                     reads::note(source, *b);
                 }
