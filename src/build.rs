@@ -251,11 +251,13 @@ impl Timer {
     fn lap(&mut self, stage: &str) {
         if self.on {
             // Peak resident memory so far (Linux), to see which stage sets it.
-            let hwm = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
-                .unwrap_or_default();
-            eprintln!("timing: {stage:<10} {:>7.1} ms  peak RSS {hwm}", self.last.elapsed().as_secs_f64() * 1000.0);
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let field = |name: &str| {
+                status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or_default().to_string()
+            };
+            let (hwm, rss) = (field("VmHWM:"), field("VmRSS:"));
+            let ms = self.last.elapsed().as_secs_f64() * 1000.0;
+            eprintln!("timing: {stage:<10} {ms:>7.1} ms  peak RSS {hwm} (now {rss})");
         }
         self.last = Instant::now();
     }
@@ -442,6 +444,7 @@ fn layers(
     timer: &mut Timer,
 ) -> Result<(), Error> {
     let (articles, duplicates) = text::dedupe(read_articles(&cfg.articles, cfg.date)?);
+    timer.lap("read");
     summary.warnings.extend(text::read_warnings(&articles));
     summary.warnings.extend(duplicates);
     let parser = GeoParser::new(gazetteer);
@@ -497,6 +500,7 @@ fn layers(
     summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
     summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, summary)?;
     drop(places);
+    timer.lap("places");
     let coded = EventCoder::default().code(gazetteer, &articles, &parsed);
     summary.events = coded.events.len();
     summary.warnings.extend(coded.warnings);
@@ -505,9 +509,11 @@ fn layers(
     // Tens of megabytes at 10,000 articles: not kept while projecting.
     drop(events);
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), summary)?;
+    timer.lap("events");
     // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
     let projection = crate::project::project(gazetteer, &articles, &parsed, &coded.events);
     summary.warnings.extend(projection.warnings.iter().cloned());
+    timer.lap("project");
     (summary.axes, summary.areas, summary.claims) =
         (projection.axes.len(), projection.areas.len(), projection.claims.len());
     use crate::output::project as op;
