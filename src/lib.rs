@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod build;
+pub mod closest;
 pub mod error;
 pub mod events;
 pub mod gazetteer;

@@ -14,7 +14,7 @@ use crate::geoparse::{Mention, Parsed};
 use crate::text::fold::fold;
 use crate::text::{Article, DateRange, Precision, Zone};
 use chrono::NaiveDate;
-use geo::{ClosestPoint, Coord, Point};
+use geo::{Coord, Point};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -119,6 +119,8 @@ pub struct Coder<'a> {
     /// Nearest border (and its nearest point) per town, computed once: "la frontière" is resolved many
     /// times against the same few towns.
     pub border_cache: std::sync::Mutex<HashMap<usize, Option<BorderPoint>>>,
+    /// The borders' lines, indexed on first use.
+    pub border_lines: crate::closest::LineIndexes,
 }
 
 /// A border (gazetteer index) and its point nearest a town.
@@ -358,7 +360,7 @@ impl Coder<'_> {
             .iter()
             .enumerate()
             .filter(|(_, q)| q.kind == Kind::Border)
-            .filter_map(|(i, q)| match q.geometry.as_ref()?.closest_point(&p) {
+            .filter_map(|(i, q)| match self.border_lines.closest_point(i, q.geometry.as_ref()?, p) {
                 geo::Closest::Intersection(c) | geo::Closest::SinglePoint(c) => Some((i, c.0)),
                 geo::Closest::Indeterminate => None,
             })

@@ -47,6 +47,7 @@ impl EventCoder {
             time: &self.time,
             demonyms: &self.demonyms,
             border_cache: Default::default(),
+            border_lines: Default::default(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::gazetteer::{AliasEntry, AliasFlags, Gazetteer, KeyMatch, Kind};
 use crate::text::fold::fold;
 use crate::text::{Article, Zone};
 use context::{Context, Direction};
-use geo::{ClosestPoint, Coord, Point};
+use geo::{Coord, Point};
 use lexicon::{Blockers, PlaceCues};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -91,6 +91,8 @@ pub struct GeoParser<'g> {
     /// The point of a line (river, border) nearest a place, per (line, place): computed once per corpus,
     /// as the same few rivers are placed against the same towns in article after article.
     nearest_on_line: std::sync::Mutex<NearestOnLine>,
+    /// The lines searched by `touch_point`, indexed on first use.
+    line_indexes: crate::closest::LineIndexes,
 }
 
 /// (line place, place) → the point of the line nearest the place.
@@ -130,7 +132,14 @@ impl<'g> GeoParser<'g> {
                 }
             }
         }
-        GeoParser { gazetteer, cues, blockers, children, nearest_on_line: Default::default() }
+        GeoParser {
+            gazetteer,
+            cues,
+            blockers,
+            children,
+            nearest_on_line: Default::default(),
+            line_indexes: Default::default(),
+        }
     }
 
     /// Context-free candidates for a name, best first: (place index, score). For `gazetteer lookup`.
@@ -461,7 +470,7 @@ impl<'g> GeoParser<'g> {
                 return hit;
             }
             // Computed outside the lock: the answer does not depend on which thread computes it first.
-            let q = match line.closest_point(&Point(self.gazetteer.places[p].point)) {
+            let q = match self.line_indexes.closest_point(line_place, line, Point(self.gazetteer.places[p].point)) {
                 geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => Some(q.0),
                 geo::Closest::Indeterminate => None,
             };
