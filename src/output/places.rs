@@ -5,7 +5,7 @@ use crate::gazetteer::Gazetteer;
 use crate::geoparse::Mention;
 use crate::text::Article;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// One JSON Lines record of `frontmap mentions`, keys in the order of the contract.
 pub fn mention_line(article: &Article, m: &Mention, g: &Gazetteer) -> String {
@@ -37,18 +37,22 @@ struct PlaceUse {
 
 /// `out/places.geojson`: one Point per resolved place.
 pub fn places_geojson(parsed: &[(&Article, &[Mention])], g: &Gazetteer) -> String {
-    let mut uses: BTreeMap<String, (usize, PlaceUse)> = BTreeMap::new();
+    // By gazetteer index while counting (no id copied per mention), by id for the output.
+    let mut by_place: HashMap<usize, PlaceUse> = HashMap::new();
     for (article, mentions) in parsed {
         for m in mentions.iter() {
-            let p = &g.places[m.place];
-            let e = uses.entry(p.id.clone()).or_insert((m.place, PlaceUse { precision: 3, ..Default::default() }));
-            e.1.mentions += 1;
-            e.1.precision = e.1.precision.min(m.geo_precision);
-            if !e.1.articles.contains(&article.id) {
-                e.1.articles.push(article.id.clone());
+            let e = by_place.entry(m.place).or_insert(PlaceUse { precision: 3, ..Default::default() });
+            e.mentions += 1;
+            e.precision = e.precision.min(m.geo_precision);
+            // An article's mentions come together: it is listed once, when its first one is met.
+            if e.articles.last() != Some(&article.id) {
+                e.articles.push(article.id.clone());
             }
         }
     }
+    let mut uses: Vec<(String, (usize, PlaceUse))> =
+        by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
+    uses.sort_by(|a, b| a.0.cmp(&b.0));
     let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
     let features: Vec<Value> = uses
         .into_iter()
