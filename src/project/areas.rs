@@ -22,6 +22,7 @@ use crate::gazetteer::Kind;
 use crate::geodesy::distance_km;
 use chrono::NaiveDate;
 use geo::{BooleanOps, Contains, Coord, MultiPolygon};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Row types of `lexicon/areas.tsv`.
@@ -122,16 +123,19 @@ struct Statement {
 /// Read every pocket statement and build the pockets, by date.
 pub fn pockets(ctx: &Ctx, rules: &AreaRules) -> (Vec<Area>, Vec<Valley>, Vec<String>) {
     let mut warnings = Vec::new();
+    // Each article read on its own (in parallel), the statements grouped in article order.
+    let per_article: Vec<Vec<Statement>> = (0..ctx.articles.len())
+        .into_par_iter()
+        .map(|ai| {
+            (0..ctx.articles[ai].sentences.len())
+                .filter(|&si| ctx.readable(ai, si))
+                .filter_map(|si| statement(ctx, rules, ai, si))
+                .collect()
+        })
+        .collect();
     let mut groups: BTreeMap<(usize, usize, usize), Vec<Statement>> = BTreeMap::new();
-    for (ai, a) in ctx.articles.iter().enumerate() {
-        for si in 0..a.sentences.len() {
-            if !ctx.readable(ai, si) {
-                continue;
-            }
-            if let Some(s) = statement(ctx, rules, ai, si) {
-                groups.entry((s.river, s.from, s.to)).or_default().push(s);
-            }
-        }
+    for s in per_article.into_iter().flatten() {
+        groups.entry((s.river, s.from, s.to)).or_default().push(s);
     }
     // What every pocket reads, gathered once for the corpus rather than once per pocket: the places the
     // corpus names or codes an event at, the retakings, and where each place falls on each river line.
