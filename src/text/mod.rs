@@ -265,7 +265,9 @@ pub fn read_warnings(articles: &[Article]) -> Vec<String> {
 fn normalised_hash(text: &str) -> blake3::Hash {
     use unicode_normalization::UnicodeNormalization;
     let mut h = blake3::Hasher::new();
-    let mut buf = [0u8; 4];
+    // The normalised text goes to the hasher a buffer at a time (a call per character costs more than
+    // the hashing); the hash does not depend on how the input is cut.
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
     let mut space = false;
     let mut started = false;
     for c in text.nfc() {
@@ -274,12 +276,18 @@ fn normalised_hash(text: &str) -> blake3::Hash {
             continue;
         }
         if space {
-            h.update(b" ");
+            buf.push(b' ');
             space = false;
         }
         started = true;
-        h.update(c.encode_utf8(&mut buf).as_bytes());
+        let mut utf8 = [0u8; 4];
+        buf.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        if buf.len() >= 8188 {
+            h.update(&buf);
+            buf.clear();
+        }
     }
+    h.update(&buf);
     h.finalize()
 }
 
@@ -288,11 +296,13 @@ fn normalised_hash(text: &str) -> blake3::Hash {
 /// (its file name is the source every output cites); one warning per dropped file names both. Empty
 /// articles are never duplicates of each other.
 pub fn dedupe(articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
+    use rayon::prelude::*;
+    let hashes: Vec<blake3::Hash> = articles.par_iter().map(|a| normalised_hash(&a.text)).collect();
     let mut seen = Deduper::default();
     let mut kept = Vec::with_capacity(articles.len());
     let mut warnings = Vec::new();
-    for a in articles {
-        match seen.admit(&a) {
+    for (a, hash) in articles.into_iter().zip(hashes) {
+        match seen.admit_hashed(&a, hash) {
             Ok(()) => kept.push(a),
             Err(w) => warnings.push(w),
         }
@@ -309,10 +319,15 @@ pub struct Deduper {
 impl Deduper {
     /// `Ok` for an article to keep; `Err(warning)` for one whose text an earlier article already had.
     pub fn admit(&mut self, a: &Article) -> Result<(), String> {
+        self.admit_hashed(a, normalised_hash(&a.text))
+    }
+
+    /// [`Deduper::admit`] with the article's normalised hash already computed (in parallel, say).
+    fn admit_hashed(&mut self, a: &Article, hash: blake3::Hash) -> Result<(), String> {
         if a.text.trim().is_empty() {
             return Ok(());
         }
-        match self.seen.entry(normalised_hash(&a.text)) {
+        match self.seen.entry(hash) {
             std::collections::hash_map::Entry::Occupied(first) => {
                 let (path, id) = first.get();
                 Err(format!("{}: same text as {path}; counted once, as {id}", a.path.display()))
