@@ -51,29 +51,75 @@ pub fn write_streamed<T, E>(
     io_err: impl Fn(std::io::Error) -> E,
     fill: impl FnOnce(&mut dyn Write) -> Result<T, E>,
 ) -> Result<(T, bool), E> {
+    let (value, staged) = stage(path, &io_err, fill)?;
+    if staged.unchanged() {
+        return Ok((value, false));
+    }
+    staged.commit().map_err(&io_err)?;
+    Ok((value, true))
+}
+
+/// A new version of a file, written in full beside it and not yet in its place: the caller can compare it
+/// with the old one (both on disk, neither in memory) before [`Staged::commit`] renames it over the old.
+/// Dropped uncommitted, it is removed.
+#[derive(Debug)]
+pub struct Staged {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+/// Stream a new version of `path` into a temporary sibling with `fill` (the first half of
+/// [`write_streamed`]); `io_err` wraps the I/O errors.
+pub fn stage<T, E>(
+    path: &Path,
+    io_err: impl Fn(std::io::Error) -> E,
+    fill: impl FnOnce(&mut dyn Write) -> Result<T, E>,
+) -> Result<(T, Staged), E> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(&io_err)?;
     }
     let tmp = temp_path(path);
-    let result = (|| {
-        let f = std::fs::File::create(&tmp).map_err(&io_err)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-        let value = fill(&mut w)?;
-        let f = w.into_inner().map_err(|e| io_err(e.into_error()))?;
-        if same_bytes(&tmp, path).unwrap_or(false) {
-            drop(f);
-            std::fs::remove_file(&tmp).map_err(&io_err)?;
-            return Ok((value, false));
-        }
-        f.sync_data().map_err(&io_err)?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(&io_err)?;
-        Ok((value, true))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let f = std::fs::File::create(&tmp).map_err(&io_err)?;
+    // Owns the temporary file from here, so an error below removes it.
+    let mut staged = Staged { path: path.to_path_buf(), tmp, file: None };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+    let value = fill(&mut w)?;
+    staged.file = Some(w.into_inner().map_err(|e| io_err(e.into_error()))?);
+    Ok((value, staged))
+}
+
+impl Staged {
+    /// The new version, as written so far.
+    pub fn temp(&self) -> &Path {
+        &self.tmp
     }
-    result
+
+    /// Whether the file in place already holds the same bytes (false when there is none or it cannot be
+    /// read).
+    pub fn unchanged(&self) -> bool {
+        same_bytes(&self.tmp, &self.path).unwrap_or(false)
+    }
+
+    /// Flush the new version to disk and rename it over the old.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if let Some(f) = self.file.take() {
+            f.sync_data()?;
+        }
+        std::fs::rename(&self.tmp, &self.path)?;
+        // Renamed: nothing left for `drop` to remove.
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            self.file.take();
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Whether two files hold the same bytes, compared a block at a time.
@@ -94,5 +140,29 @@ fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
         if ba[..n] != bb[..n] {
             return Ok(false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staged_file_replaces_the_old_only_when_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("layer.json");
+        std::fs::write(&path, "old").expect("write old");
+        let io = |e: std::io::Error| e;
+        let ((), staged) = stage(&path, io, |w| w.write_all(b"new")).expect("stage");
+        assert!(!staged.unchanged());
+        assert_eq!(std::fs::read_to_string(staged.temp()).expect("temp"), "new");
+        let temp = staged.temp().to_path_buf();
+        drop(staged);
+        assert!(!temp.exists(), "an uncommitted version is removed");
+        assert_eq!(std::fs::read_to_string(&path).expect("old kept"), "old");
+        let ((), staged) = stage(&path, io, |w| w.write_all(b"new")).expect("stage");
+        staged.commit().expect("commit");
+        assert_eq!(std::fs::read_to_string(&path).expect("new"), "new");
+        assert!(!write_streamed(&path, io, |w| w.write_all(b"new")).expect("same").1, "identical: untouched");
     }
 }

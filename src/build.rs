@@ -224,12 +224,42 @@ fn write(out: &Path, name: &str, bytes: &[u8], summary: &mut BuildSummary) -> Re
     Ok(())
 }
 
-/// Write a layer and count its features that differ from the previous version (by id).
-fn write_layer(out: &Path, name: &str, text: &str, summary: &mut BuildSummary) -> Result<usize, Error> {
-    let old = std::fs::read_to_string(out.join(name)).unwrap_or_default();
-    let changed = if old == text { 0 } else { incremental::diff::diff_layers(&old, text).count() };
-    write(out, name, text.as_bytes(), summary)?;
-    Ok(changed)
+/// [`write`] of a file streamed by `fill`, never held whole.
+fn write_streamed(
+    out: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    summary: &mut BuildSummary,
+) -> Result<(), Error> {
+    let path = out.join(name);
+    let io_err = |e| Error::Write { path: path.clone(), source: e };
+    match crate::atomic::write_streamed(&path, io_err, |w| fill(w).map_err(io_err))? {
+        ((), true) => summary.files_written.push(path),
+        ((), false) => summary.files_unchanged += 1,
+    }
+    Ok(())
+}
+
+/// Write a layer streamed by `fill` (the features as they are made: no layer is held whole) and count its
+/// features that differ from the previous version (by id). Like [`write`], an identical file is left
+/// untouched.
+fn write_layer<T>(
+    out: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T>,
+    summary: &mut BuildSummary,
+) -> Result<(T, usize), Error> {
+    let path = out.join(name);
+    let io_err = |e| Error::Write { path: path.clone(), source: e };
+    let (value, staged) = crate::atomic::stage(&path, io_err, |w| fill(w).map_err(io_err))?;
+    if staged.unchanged() {
+        summary.files_unchanged += 1;
+        return Ok((value, 0));
+    }
+    let changed = incremental::diff::diff_layer_files(&path, staged.temp()).count();
+    staged.commit().map_err(io_err)?;
+    summary.files_written.push(path);
+    Ok((value, changed))
 }
 
 /// Where the parse cache waits while a build renders (see [`layers`]).
@@ -488,7 +518,11 @@ fn layers(
     let bytes = parses.to_bytes();
     drop(parses);
     state.parses = match crate::atomic::write(&parses_aside(&cfg.out), &bytes) {
-        Ok(_) => Vec::new(),
+        // Dropped here, not at the end of this function: it would sit beside the events and projection.
+        Ok(_) => {
+            drop(bytes);
+            Vec::new()
+        }
         Err(_) => bytes,
     };
     timer.lap("geoparse");
@@ -496,18 +530,15 @@ fn layers(
     let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
         articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
     summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
-    let places = crate::output::places::places_geojson(&pairs, gazetteer);
-    summary.places = places.lines().filter(|l| l.starts_with("{\"geometry\"")).count();
-    summary.rebuilt.places = write_layer(&cfg.out, "places.geojson", &places, summary)?;
-    drop(places);
+    let places = |w: &mut dyn std::io::Write| crate::output::places::write_places_geojson(w, &pairs, gazetteer);
+    (summary.places, summary.rebuilt.places) = write_layer(&cfg.out, "places.geojson", places, summary)?;
+    drop(pairs);
     timer.lap("places");
     let coded = EventCoder::default().code(gazetteer, &articles, &parsed);
     summary.events = coded.events.len();
     summary.warnings.extend(coded.warnings);
-    let events = crate::output::events::events_geojson(&coded.events, gazetteer);
-    summary.rebuilt.events = write_layer(&cfg.out, "events.geojson", &events, summary)?;
-    // Tens of megabytes at 10,000 articles: not kept while projecting.
-    drop(events);
+    let events = |w: &mut dyn std::io::Write| crate::output::events::write_events_geojson(w, &coded.events, gazetteer);
+    ((), summary.rebuilt.events) = write_layer(&cfg.out, "events.geojson", events, summary)?;
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), summary)?;
     timer.lap("events");
     // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
@@ -517,11 +548,14 @@ fn layers(
     (summary.axes, summary.areas, summary.claims) =
         (projection.axes.len(), projection.areas.len(), projection.claims.len());
     use crate::output::project as op;
-    summary.rebuilt.fronts = write_layer(&cfg.out, "fronts.geojson", &op::fronts_geojson(&projection.axes), summary)?;
-    summary.rebuilt.areas = write_layer(&cfg.out, "areas.geojson", &op::areas_geojson(&projection.areas), summary)?;
+    let fronts = |w: &mut dyn std::io::Write| op::write_fronts_geojson(w, &projection.axes);
+    ((), summary.rebuilt.fronts) = write_layer(&cfg.out, "fronts.geojson", fronts, summary)?;
+    let areas = |w: &mut dyn std::io::Write| op::write_areas_geojson(w, &projection.areas);
+    ((), summary.rebuilt.areas) = write_layer(&cfg.out, "areas.geojson", areas, summary)?;
     write(&cfg.out, "border.geojson", op::border_geojson(&projection.borders).as_bytes(), summary)?;
     write(&cfg.out, "crossings.geojson", op::crossings_geojson(&projection.crossings).as_bytes(), summary)?;
-    write(&cfg.out, "claims.json", op::claims_json(&projection.claims).as_bytes(), summary)?;
+    let claims = |w: &mut dyn std::io::Write| op::write_claims_json(w, &projection.claims);
+    write_streamed(&cfg.out, "claims.json", claims, summary)?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
 
 /// Differences between two versions of one layer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,9 +26,9 @@ impl LayerDiff {
 }
 
 /// Features of a FeatureCollection by id (feature index when it has none), as digests of their JSON. The
-/// collection is streamed feature by feature: a layer of tens of megabytes (the events of 10,000 articles)
-/// is never held as one JSON tree.
-fn features(text: &str) -> BTreeMap<String, [u8; 32]> {
+/// collection is streamed feature by feature from `open()`: a layer of tens of megabytes (the events of
+/// 10,000 articles) is never held as one JSON tree, nor, read from a file, as one text.
+fn features<R: Read>(open: &dyn Fn() -> std::io::Result<R>) -> BTreeMap<String, [u8; 32]> {
     let mut out = BTreeMap::new();
     let mut i = 0usize;
     let mut add = |f: Value| {
@@ -38,11 +40,15 @@ fn features(text: &str) -> BTreeMap<String, [u8; 32]> {
         out.insert(id, *blake3::hash(f.to_string().as_bytes()).as_bytes());
         i += 1;
     };
-    match crate::render::source::stream_features(&|| Ok(text.as_bytes()), &mut add) {
+    match crate::render::source::stream_features(open, &mut add) {
         Ok(true) => {}
         // Not one well-formed FeatureCollection: read whole, as far as it goes.
         _ => {
-            let Ok(v) = serde_json::from_str::<Value>(text) else { return out };
+            let mut text = String::new();
+            if open().and_then(|mut r| r.read_to_string(&mut text)).is_err() {
+                return out;
+            }
+            let Ok(v) = serde_json::from_str::<Value>(&text) else { return out };
             for f in v.get("features").and_then(Value::as_array).into_iter().flatten() {
                 add(f.clone());
             }
@@ -51,11 +57,25 @@ fn features(text: &str) -> BTreeMap<String, [u8; 32]> {
     out
 }
 
+/// Compare two versions of a layer held as files (`old` may be missing: everything is new), streaming
+/// both.
+pub fn diff_layer_files(old: &Path, new: &Path) -> LayerDiff {
+    let open = |path: &Path| {
+        let path = path.to_path_buf();
+        move || std::fs::File::open(&path).map(std::io::BufReader::new)
+    };
+    diff_features(&features(&open(old)), &features(&open(new)))
+}
+
 /// Compare two versions of a layer (`old` may be empty: everything is new).
 pub fn diff_layers(old: &str, new: &str) -> LayerDiff {
-    let (a, b) = (features(old), features(new));
+    diff_features(&features(&|| Ok(old.as_bytes())), &features(&|| Ok(new.as_bytes())))
+}
+
+/// The features added, removed and changed from `a` to `b` (by id and digest).
+fn diff_features(a: &BTreeMap<String, [u8; 32]>, b: &BTreeMap<String, [u8; 32]>) -> LayerDiff {
     let mut d = LayerDiff::default();
-    for (id, fa) in &a {
+    for (id, fa) in a {
         match b.get(id) {
             None => d.removed.push(id.clone()),
             Some(fb) if fb != fa => d.changed.push(id.clone()),
@@ -87,5 +107,16 @@ mod tests {
         assert_eq!(d.added, vec!["d".to_string()]);
         assert!(diff_layers(OLD, OLD).is_empty());
         assert_eq!(diff_layers("", OLD).added.len(), 3);
+    }
+
+    #[test]
+    fn files_are_compared_as_their_texts_are() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old, new) = (dir.path().join("old.geojson"), dir.path().join("new.geojson"));
+        std::fs::write(&old, OLD).expect("write old");
+        std::fs::write(&new, NEW).expect("write new");
+        assert_eq!(diff_layer_files(&old, &new), diff_layers(OLD, NEW));
+        assert!(diff_layer_files(&old, &old).is_empty());
+        assert_eq!(diff_layer_files(&dir.path().join("missing.geojson"), &old).added.len(), 3);
     }
 }

@@ -4,6 +4,7 @@
 //! inputs give the same bytes on any machine.
 
 use serde_json::{Map, Value};
+use std::io::Write;
 
 /// Round a coordinate to 6 decimals (≈ 0.1 m), the precision of every coordinate we write.
 pub fn round6(v: f64) -> f64 {
@@ -42,26 +43,36 @@ pub fn to_line(v: &Value) -> String {
 
 /// A GeoJSON FeatureCollection, one feature per line, with a `bbox` member, keys sorted.
 pub fn feature_collection(features: &[Value], bbox: Option<[f64; 4]>) -> String {
-    feature_collection_of(features, bbox)
+    string_of(|w| write_feature_collection(w, features, bbox))
 }
 
-/// [`feature_collection`] of features made one at a time: each is serialized as soon as it comes, so a
-/// layer of ten thousand events is never held whole as JSON values.
-pub fn feature_collection_of<I>(features: I, bbox: Option<[f64; 4]>) -> String
+/// [`feature_collection`] written to `w`, each feature serialized as it comes from `features`: a layer of
+/// ten thousand events is never held whole, as JSON values or as text (a build streams its layers into
+/// their files).
+pub fn write_feature_collection<I>(w: &mut dyn Write, features: I, bbox: Option<[f64; 4]>) -> std::io::Result<()>
 where
     I: IntoIterator,
     I::Item: std::borrow::Borrow<Value>,
 {
     use std::borrow::Borrow;
-    let mut out = String::from("{\"type\":\"FeatureCollection\"");
+    w.write_all(b"{\"type\":\"FeatureCollection\"")?;
     if let Some(b) = bbox {
-        out.push_str(&format!(",\"bbox\":{}", serde_json::to_string(&b.map(round6).to_vec()).unwrap_or_default()));
+        let b = serde_json::to_string(&b.map(round6).to_vec()).unwrap_or_default();
+        write!(w, ",\"bbox\":{b}")?;
     }
-    out.push_str(",\"features\":[");
+    w.write_all(b",\"features\":[")?;
     for (i, f) in features.into_iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        out.push_str(&to_line(f.borrow()));
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        w.write_all(to_line(f.borrow()).as_bytes())?;
     }
-    out.push_str("\n]}\n");
-    out
+    w.write_all(b"\n]}\n")
+}
+
+/// The text a writer of a layer writes, for callers that want it whole (tests, `frontmap` subcommands
+/// printing one layer).
+pub fn string_of(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> String {
+    let mut bytes = Vec::new();
+    // Writing into a Vec cannot fail, and every writer here writes UTF-8.
+    let _ = fill(&mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
 }

@@ -1,11 +1,12 @@
 //! `out/places.geojson` and the `mentions` JSON Lines (DESIGN.md §4, §5).
 
-use super::json::{feature_collection, round6};
+use super::json::{round6, string_of, write_feature_collection};
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::Mention;
 use crate::text::Article;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
+use std::io::Write;
 
 /// One JSON Lines record of `frontmap mentions`, keys in the order of the contract.
 pub fn mention_line(article: &Article, m: &Mention, g: &Gazetteer) -> String {
@@ -37,6 +38,15 @@ struct PlaceUse {
 
 /// `out/places.geojson`: one Point per resolved place.
 pub fn places_geojson(parsed: &[(&Article, &[Mention])], g: &Gazetteer) -> String {
+    string_of(|w| write_places_geojson(w, parsed, g).map(|_| ()))
+}
+
+/// [`places_geojson`] written to `w` a feature at a time; returns how many places it has.
+pub fn write_places_geojson(
+    w: &mut dyn Write,
+    parsed: &[(&Article, &[Mention])],
+    g: &Gazetteer,
+) -> std::io::Result<usize> {
     // By gazetteer index while counting (no id copied per mention), by id for the output.
     let mut by_place: HashMap<usize, PlaceUse> = HashMap::new();
     for (article, mentions) in parsed {
@@ -54,33 +64,35 @@ pub fn places_geojson(parsed: &[(&Article, &[Mention])], g: &Gazetteer) -> Strin
         by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
     uses.sort_by(|a, b| a.0.cmp(&b.0));
     let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-    let features: Vec<Value> = uses
-        .into_iter()
-        .map(|(id, (i, mut u))| {
-            let p = &g.places[i];
-            u.articles.sort();
-            let (x, y) = (round6(p.point.x), round6(p.point.y));
-            bbox = [bbox[0].min(x), bbox[1].min(y), bbox[2].max(x), bbox[3].max(y)];
-            json!({
-                "type": "Feature",
+    for (_, (i, _)) in &uses {
+        let p = &g.places[*i];
+        let (x, y) = (round6(p.point.x), round6(p.point.y));
+        bbox = [bbox[0].min(x), bbox[1].min(y), bbox[2].max(x), bbox[3].max(y)];
+    }
+    let count = uses.len();
+    let bbox = if count == 0 { None } else { Some(bbox) };
+    let features = uses.into_iter().map(|(id, (i, mut u))| {
+        let p = &g.places[i];
+        u.articles.sort();
+        json!({
+            "type": "Feature",
+            "id": id,
+            "geometry": {"type": "Point", "coordinates": [round6(p.point.x), round6(p.point.y)]},
+            "properties": {
                 "id": id,
-                "geometry": {"type": "Point", "coordinates": [x, y]},
-                "properties": {
-                    "id": id,
-                    "name": p.name,
-                    "name_en": p.name_en,
-                    "name_ar": p.name_ar,
-                    "kind": p.kind.as_str(),
-                    "country": p.country,
-                    "parent": p.parent,
-                    "source": p.source.as_str(),
-                    "geo_precision": u.precision,
-                    "mention_count": u.mentions,
-                    "articles": u.articles,
-                }
-            })
+                "name": p.name,
+                "name_en": p.name_en,
+                "name_ar": p.name_ar,
+                "kind": p.kind.as_str(),
+                "country": p.country,
+                "parent": p.parent,
+                "source": p.source.as_str(),
+                "geo_precision": u.precision,
+                "mention_count": u.mentions,
+                "articles": u.articles,
+            }
         })
-        .collect();
-    let bbox = if features.is_empty() { None } else { Some(bbox) };
-    feature_collection(&features, bbox)
+    });
+    write_feature_collection(w, features, bbox)?;
+    Ok(count)
 }
