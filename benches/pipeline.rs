@@ -4,6 +4,9 @@
 //!   text (throughput in MB/s).
 //! - `build/layers`: the whole build of the bundled corpus without rendering: load the gazetteer, read the
 //!   articles, geoparse, code and merge events, serialise every layer (goal: under 100 ms).
+//! - `closest/*`: the point of the longest river of the gazetteer nearest each of 500 settlements, as the
+//!   geoparser and the event coder ask it: geo's `ClosestPoint`, and `frontmap::closest` (the same answers)
+//!   without and with its line index.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use frontmap::build;
@@ -79,5 +82,36 @@ fn layers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, events, layers);
+fn closest(c: &mut Criterion) {
+    use geo::{ClosestPoint, Point};
+    let g = match Gazetteer::load_dir(&root().join("gazetteer")) {
+        Ok(g) => g,
+        Err(e) => panic!("gazetteer: {e}"),
+    };
+    let vertices = |p: &&frontmap::gazetteer::Place| {
+        use geo::CoordsIter;
+        p.geometry.as_ref().map_or(0, |g| g.coords_count())
+    };
+    let Some(river) = g.places.iter().filter(|p| p.kind == frontmap::gazetteer::Kind::River).max_by_key(vertices)
+    else {
+        panic!("no river in the gazetteer")
+    };
+    let Some(line) = river.geometry.as_ref() else { panic!("{} has no line", river.id) };
+    let towns: Vec<Point<f64>> =
+        g.places.iter().filter(|p| p.kind.is_settlement()).take(500).map(|p| Point(p.point)).collect();
+    let mut group = c.benchmark_group("closest");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(towns.len() as u64));
+    group.bench_function("geo", |b| b.iter(|| towns.iter().for_each(|t| _ = black_box(line.closest_point(t)))));
+    group.bench_function("frontmap", |b| {
+        b.iter(|| towns.iter().for_each(|t| _ = black_box(frontmap::closest::closest_point(line, *t))))
+    });
+    let Some(index) = frontmap::closest::LineIndex::new(line) else { panic!("{} is not a line", river.id) };
+    group.bench_function("frontmap-indexed", |b| {
+        b.iter(|| towns.iter().for_each(|t| _ = black_box(index.closest_point(*t))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, events, layers, closest);
 criterion_main!(benches);

@@ -85,17 +85,34 @@ impl Part {
     /// geo's `closest_of` over the segments, skipping runs whose box is farther than `limit` (squared)
     /// or than the best point found so far: none of their points could win, not even a tie.
     fn closest_point(&self, p: Point<f64>, limit: f64) -> Closest<f64> {
+        // The run whose box is nearest gives a point no farther than the answer can be: with it as the
+        // limit from the start, the scan in geo's order opens only the runs that can hold the answer.
+        let nearest = (0..self.boxes.len())
+            .min_by(|&a, &b| box_distance(&self.boxes[a], p).total_cmp(&box_distance(&self.boxes[b], p)));
+        let limit = match nearest {
+            Some(k) => limit.min(bound(self.scan(k, p, Closest::Indeterminate), p)),
+            None => limit,
+        };
         let mut best = Closest::Indeterminate;
-        let segments = self.coords.len().saturating_sub(1);
         for (k, b) in self.boxes.iter().enumerate() {
             if box_distance(b, p) > limit.min(bound(best, p)) {
                 continue;
             }
-            for i in k * CHUNK..((k + 1) * CHUNK).min(segments) {
-                best = better(of_segment(self.coords[i], self.coords[i + 1], p), best, p);
-                if matches!(best, Closest::Intersection(_)) {
-                    return best;
-                }
+            best = self.scan(k, p, best);
+            if matches!(best, Closest::Intersection(_)) {
+                return best;
+            }
+        }
+        best
+    }
+
+    /// geo's `closest_of` over the segments of run `k`, from `best`.
+    fn scan(&self, k: usize, p: Point<f64>, mut best: Closest<f64>) -> Closest<f64> {
+        let segments = self.coords.len().saturating_sub(1);
+        for i in k * CHUNK..((k + 1) * CHUNK).min(segments) {
+            best = better(of_segment(self.coords[i], self.coords[i + 1], p), best, p);
+            if matches!(best, Closest::Intersection(_)) {
+                return best;
             }
         }
         best
