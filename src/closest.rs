@@ -28,7 +28,7 @@ pub fn closest_point(g: &Geometry<f64>, p: Point<f64>) -> Closest<f64> {
 /// Segments per box of a [`LineIndex`].
 const CHUNK: usize = 32;
 
-/// A line geometry with its segments boxed by runs of [`CHUNK`], so a search skips the runs that cannot
+/// A line geometry with its segments boxed by runs of 32, so a search skips the runs that cannot
 /// hold the answer. Built once per line and asked for every place near it.
 pub struct LineIndex {
     parts: Vec<Part>,
