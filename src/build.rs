@@ -515,16 +515,14 @@ fn layers(
     parses.retain(&ids);
     // Tens of megabytes at 10,000 articles: set aside on disk while the layers, sheets and tiles are made,
     // taken back when the state is saved.
-    let bytes = parses.to_bytes();
-    drop(parses);
-    state.parses = match crate::atomic::write(&parses_aside(&cfg.out), &bytes) {
-        // Dropped here, not at the end of this function: it would sit beside the events and projection.
-        Ok(_) => {
-            drop(bytes);
-            Vec::new()
-        }
-        Err(_) => bytes,
+    // Encoded straight into the file, so the entries and their encoding are never in memory together.
+    let encode = |w: &mut dyn std::io::Write| postcard::to_io(&parses, w).map(|_| ()).map_err(std::io::Error::other);
+    state.parses = match crate::atomic::write_streamed(&parses_aside(&cfg.out), |e| e, encode) {
+        Ok(_) => Vec::new(),
+        Err(_) => parses.to_bytes(),
     };
+    // Dropped here, not at the end of this function: it would sit beside the events and projection.
+    drop(parses);
     timer.lap("geoparse");
     summary.articles = articles.len();
     let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
