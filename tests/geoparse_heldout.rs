@@ -43,7 +43,12 @@ fn precision_and_recall_reach_085_on_articles_nobody_tuned_for() {
         }
         for m in mentions.iter().zip(&used).filter(|(_, u)| !**u).map(|(m, _)| m) {
             fp += 1;
-            eprintln!("  spurious {name} @{} {:?} -> {}", m.source_range.start, m.surface, g.places[m.place].id);
+            eprintln!(
+                "  spurious {name} @{} {:?} -> {}",
+                m.source_range.start,
+                m.surface(&article.text),
+                g.places[m.place].id
+            );
         }
     }
     let precision = tp as f64 / (tp + fp).max(1) as f64;

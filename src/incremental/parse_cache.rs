@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, HashMap};
 struct StoredMention {
     range: (usize, usize),
     source_range: (usize, usize),
-    surface: String,
     place: String,
     point: (f64, f64),
     geo_precision: u8,
@@ -213,7 +212,6 @@ impl ParseCache {
                 Some(Mention {
                     range: m.range.0..m.range.1,
                     source_range: m.source_range.0..m.source_range.1,
-                    surface: m.surface.clone(),
                     place: find(&m.place)?,
                     point: Coord { x: m.point.0, y: m.point.1 },
                     geo_precision: m.geo_precision,
@@ -270,7 +268,6 @@ impl ParseCache {
                 .map(|m| StoredMention {
                     range: (m.range.start, m.range.end),
                     source_range: (m.source_range.start, m.source_range.end),
-                    surface: m.surface.clone(),
                     place: id(m.place),
                     point: (m.point.x, m.point.y),
                     geo_precision: m.geo_precision,

@@ -16,7 +16,7 @@ pub fn mention_line(article: &Article, m: &Mention, g: &Gazetteer) -> String {
         "article": article.id,
         "start": m.source_range.start,
         "end": m.source_range.end,
-        "surface": m.surface,
+        "surface": m.surface(&article.text),
         "place": p.id,
         "name": p.name,
         "kind": p.kind.as_str(),
