@@ -67,11 +67,6 @@ pub fn diff_layer_files(old: &Path, new: &Path) -> LayerDiff {
     diff_features(&features(&open(old)), &features(&open(new)))
 }
 
-/// Compare two versions of a layer (`old` may be empty: everything is new).
-pub fn diff_layers(old: &str, new: &str) -> LayerDiff {
-    diff_features(&features(&|| Ok(old.as_bytes())), &features(&|| Ok(new.as_bytes())))
-}
-
 /// The features added, removed and changed from `a` to `b` (by id and digest).
 fn diff_features(a: &BTreeMap<String, [u8; 32]>, b: &BTreeMap<String, [u8; 32]>) -> LayerDiff {
     let mut d = LayerDiff::default();
@@ -89,6 +84,11 @@ fn diff_features(a: &BTreeMap<String, [u8; 32]>, b: &BTreeMap<String, [u8; 32]>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Compare two versions of a layer held as text (`old` may be empty: everything is new).
+    fn diff_layers(old: &str, new: &str) -> LayerDiff {
+        diff_features(&features(&|| Ok(old.as_bytes())), &features(&|| Ok(new.as_bytes())))
+    }
 
     const OLD: &str = r#"{"type":"FeatureCollection","features":[
 {"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[41.0,34.4]},"properties":{"n":1}},
