@@ -262,11 +262,6 @@ fn write_layer<T>(
     Ok((value, changed))
 }
 
-/// Where the parse cache waits while a build renders (see [`layers`]).
-fn parses_aside(out: &Path) -> PathBuf {
-    State::dir(out).join("parses.aside")
-}
-
 /// Stage timings on stderr when `FRONTMAP_TIMING` is set (for `bench/incremental.sh`).
 struct Timer {
     on: bool,
@@ -388,7 +383,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     // Everything corpus-sized lives inside `layers` and is freed before rendering (which reads the layers
     // back from disk).
     let new_binary = binary != state.binary;
-    layers(cfg, &gazetteer, &mut state, new_binary, &mut summary, &mut timer)?;
+    layers(cfg, &gazetteer, &binary, new_binary, &mut summary, &mut timer)?;
     timer.lap("layers");
     // Map sheets, from the layers just written.
     let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -448,13 +443,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.inputs = inputs;
     state.record_outputs(&cfg.out);
     state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
-    let aside = parses_aside(&cfg.out);
-    if state.parses.is_empty() {
-        // Unreadable, it is only a cache: the next build parses the articles again.
-        state.parses = std::fs::read(&aside).unwrap_or_default();
-    }
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
-    let _ = std::fs::remove_file(&aside);
     // The gazetteer's cache entries were written meanwhile; a build returns once they are.
     if let Some(w) = cache_writes {
         let _ = w.join();
@@ -468,7 +457,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
 fn layers(
     cfg: &BuildConfig,
     gazetteer: &Gazetteer,
-    state: &mut State,
+    binary: &str,
     new_binary: bool,
     summary: &mut BuildSummary,
     timer: &mut Timer,
@@ -479,8 +468,8 @@ fn layers(
     summary.warnings.extend(duplicates);
     let parser = GeoParser::new(gazetteer);
     let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
-    let mut parses =
-        if new_binary { ParseCache::default() } else { ParseCache::from_bytes(&std::mem::take(&mut state.parses)) };
+    let parses_path = State::parses_path(&cfg.out);
+    let mut parses = if new_binary { ParseCache::default() } else { ParseCache::load(&parses_path, binary) };
     let keys: Vec<String> = articles.iter().map(text_key).collect();
     let cache = &parses;
     let results: Vec<(Parsed, Option<incremental::parse_cache::Entry>)> = articles
@@ -513,15 +502,10 @@ fn layers(
     }
     let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
     parses.retain(&ids);
-    // Tens of megabytes at 10,000 articles: set aside on disk while the layers, sheets and tiles are made,
-    // taken back when the state is saved.
-    // Encoded straight into the file, so the entries and their encoding are never in memory together.
-    let encode = |w: &mut dyn std::io::Write| postcard::to_io(&parses, w).map(|_| ()).map_err(std::io::Error::other);
-    state.parses = match crate::atomic::write_streamed(&parses_aside(&cfg.out), |e| e, encode) {
-        Ok(_) => Vec::new(),
-        Err(_) => parses.to_bytes(),
-    };
-    // Dropped here, not at the end of this function: it would sit beside the events and projection.
+    // Tens of megabytes at 10,000 articles: saved now and dropped, not kept beside the events and the
+    // projection. Its entries are checked against the text and gazetteer when used, so it need not wait for
+    // the state: a build killed later leaves a cache that is merely newer. Unwritable, it is only a cache.
+    let _ = parses.save(&parses_path, binary);
     drop(parses);
     timer.lap("geoparse");
     summary.articles = articles.len();

@@ -2,8 +2,8 @@
 //!
 //! A build records, beside its outputs, what it was made from: the committed [`manifest::Manifest`]
 //! (inputs and outputs with content hashes, the same on every machine) and a private [`State`] in
-//! `out/.cache/` (stat cache, the binary that built it, per-article parses, what each sheet and tile
-//! read). The next build hashes its inputs (only files whose size or mtime moved are read again),
+//! `out/.cache/` (stat cache, the binary that built it, what each sheet and tile read), with the
+//! per-article parses in a file beside it. The next build hashes its inputs (only files whose size or mtime moved are read again),
 //! returns at once when nothing changed, and otherwise redoes only the articles, sheets and tiles whose
 //! dependencies differ.
 
@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bump when [`State`] changes shape.
-const STATE_FORMAT: u32 = 3;
+const STATE_FORMAT: u32 = 4;
 
 /// Size and modification time of a file: what a stat says without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,9 +69,6 @@ pub struct State {
     pub gazetteer_key: String,
     /// The previous summary (counts, warnings), repeated by a build that had nothing to do.
     pub summary: Vec<u8>,
-    /// Per-article parses ([`parse_cache::ParseCache`], encoded: decoded only while articles are parsed,
-    /// so it does not sit in memory while sheets and tiles render).
-    pub parses: Vec<u8>,
     /// Per-sheet and per-tile dependencies (opaque to this module: owned by the renderer and tiler).
     pub sheets: Vec<u8>,
     pub tiles: BTreeMap<String, Vec<u8>>,
@@ -85,6 +82,11 @@ impl State {
 
     fn path(out: &Path) -> PathBuf {
         Self::dir(out).join("state.bin")
+    }
+
+    /// Where the per-article parses of the builds into `out` are kept ([`parse_cache::ParseCache::save`]).
+    pub fn parses_path(out: &Path) -> PathBuf {
+        Self::dir(out).join("parses.bin")
     }
 
     /// The state of the last build into `out` (empty when there is none or it cannot be read).
@@ -101,7 +103,8 @@ impl State {
     pub fn save(&mut self, out: &Path) -> std::io::Result<()> {
         self.format = STATE_FORMAT;
         let bytes = encode(self).map_err(std::io::Error::other)?;
-        crate::atomic::write(&Self::path(out), &bytes).map(|_| ())
+        // Its stamps and summary always differ from the last build's: no point reading the old file.
+        crate::atomic::replace(&Self::path(out), &bytes)
     }
 
     /// Hash the files under `dir` (hidden ones excepted) into `inputs` as `prefix/relative/path`,

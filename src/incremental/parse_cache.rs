@@ -14,6 +14,7 @@ use crate::text::Zone;
 use geo::Coord;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// A mention stored by place id (indices change between gazetteers).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,8 +62,9 @@ struct EntryData {
     candidates: BTreeMap<String, String>,
 }
 
-/// All cached parses of a build (kept, encoded, in `out/.cache/state.bin`, which also names the binary
-/// that made them).
+/// All cached parses of a build, kept in a file of their own (`out/.cache/parses.bin`, see
+/// [`ParseCache::save`]) rather than inside the build state: written once, streamed, as soon as the
+/// articles are parsed, and never read by a build that has nothing to do.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ParseCache {
     entries: BTreeMap<String, Entry>,
@@ -163,15 +165,29 @@ pub fn feature_children(g: &Gazetteer) -> HashMap<usize, Vec<usize>> {
     m
 }
 
+/// Bump when the parse cache file changes shape.
+const FILE_FORMAT: u32 = 1;
+
 impl ParseCache {
-    /// Decode a cache encoded by [`ParseCache::to_bytes`]; unreadable bytes give an empty cache.
-    pub fn from_bytes(bytes: &[u8]) -> ParseCache {
-        postcard::from_bytes(bytes).unwrap_or_default()
+    /// The cache [`ParseCache::save`] left at `path` for this `binary`. A missing or unreadable file, or
+    /// one another binary wrote, gives an empty cache: it is only a cache, and every entry is checked
+    /// against the current text and gazetteer before use anyway.
+    pub fn load(path: &Path, binary: &str) -> ParseCache {
+        let Ok(bytes) = std::fs::read(path) else { return ParseCache::default() };
+        match postcard::take_from_bytes::<(u32, String)>(&bytes) {
+            Ok(((FILE_FORMAT, b), rest)) if b == binary => postcard::from_bytes(rest).unwrap_or_default(),
+            _ => ParseCache::default(),
+        }
     }
 
-    /// The cache, encoded for [`crate::incremental::State`].
-    pub fn to_bytes(&self) -> Vec<u8> {
-        super::encode(self).unwrap_or_default()
+    /// Write the cache to `path` for [`ParseCache::load`]: encoded straight into a temporary file that
+    /// then replaces the old one, so the entries and their encoding are never in memory together and a
+    /// build killed meanwhile leaves the previous file whole.
+    pub fn save(&self, path: &Path, binary: &str) -> std::io::Result<()> {
+        let encode = |w: &mut dyn std::io::Write| {
+            postcard::to_io(&(FILE_FORMAT, binary, self), w).map(|_| ()).map_err(std::io::Error::other)
+        };
+        crate::atomic::write_streamed(path, |e| e, encode).map(|_| ())
     }
 
     /// The cached parse of `article_key` if it is still what the gazetteer would give; `text_hash`
@@ -299,5 +315,37 @@ impl ParseCache {
     pub fn retain(&mut self, keys: &[String]) {
         let keep: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
         self.entries.retain(|k, _| keep.contains(k.as_str()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> ParseCache {
+        let mut c = ParseCache::default();
+        c.insert("a.txt", Entry { text: "hash-a".into(), data: vec![1, 2, 3] });
+        c
+    }
+
+    #[test]
+    fn the_saved_cache_is_read_back_only_by_the_binary_that_wrote_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("parses.bin");
+        cache().save(&path, "binary-1").expect("saved");
+        assert!(ParseCache::load(&path, "binary-1").has("a.txt", "hash-a"));
+        assert!(!ParseCache::load(&path, "binary-2").has("a.txt", "hash-a"));
+    }
+
+    #[test]
+    fn a_missing_or_damaged_file_is_an_empty_cache() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("parses.bin");
+        assert!(ParseCache::load(&path, "b").entries.is_empty());
+        cache().save(&path, "b").expect("saved");
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() - 2]).expect("truncated");
+        assert!(ParseCache::load(&path, "b").entries.is_empty());
+        assert!(!dir.path().read_dir().expect("dir").flatten().any(|e| e.file_name() != "parses.bin"));
     }
 }
