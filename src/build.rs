@@ -262,30 +262,52 @@ fn write_layer<T>(
     Ok((value, changed))
 }
 
-/// Stage timings on stderr when `FRONTMAP_TIMING` is set (for `bench/incremental.sh`).
+/// Stage timings on stderr when `FRONTMAP_TIMING` is set (for `bench/incremental.sh`), with each stage's
+/// own peak resident memory (Linux), to see which stage sets the process's peak.
 struct Timer {
     on: bool,
     last: Instant,
+    /// The highest stage peak so far, in kB.
+    peak_kb: u64,
 }
 
 impl Timer {
     fn new() -> Timer {
-        Timer { on: std::env::var_os("FRONTMAP_TIMING").is_some(), last: Instant::now() }
+        let on = std::env::var_os("FRONTMAP_TIMING").is_some();
+        if on {
+            reset_peak_rss();
+        }
+        Timer { on, last: Instant::now(), peak_kb: 0 }
     }
 
     fn lap(&mut self, stage: &str) {
         if self.on {
-            // Peak resident memory so far (Linux), to see which stage sets it.
             let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-            let field = |name: &str| {
-                status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or_default().to_string()
+            let kb = |name: &str| -> u64 {
+                let field = status.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_default();
+                field.trim().trim_end_matches("kB").trim().parse().unwrap_or(0)
             };
-            let (hwm, rss) = (field("VmHWM:"), field("VmRSS:"));
+            let (stage_peak, now) = (kb("VmHWM:"), kb("VmRSS:"));
+            self.peak_kb = self.peak_kb.max(stage_peak);
             let ms = self.last.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("timing: {stage:<10} {ms:>7.1} ms  peak RSS {hwm} (now {rss})");
+            let mb = |kb: u64| kb as f64 / 1024.0;
+            eprintln!(
+                "timing: {stage:<12} {ms:>7.1} ms  stage peak {:>6.1} MB  (process peak {:>6.1} MB, now {:>6.1} MB)",
+                mb(stage_peak),
+                mb(self.peak_kb),
+                mb(now)
+            );
+            // The next stage's peak starts from what is resident now.
+            reset_peak_rss();
         }
         self.last = Instant::now();
     }
+}
+
+/// Reset the process's peak resident memory to its current size (Linux `clear_refs`; elsewhere the peak
+/// simply keeps growing).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Run the whole build.
