@@ -604,14 +604,8 @@ fn output_manifest(out: &Path, inputs: &BTreeMap<String, String>) -> Result<Mani
                 stack.push(p);
                 continue;
             }
-            let bytes = std::fs::read(&p).map_err(|e| Error::Write { path: p.clone(), source: e })?;
-            m.outputs.insert(
-                rel.clone(),
-                OutputEntry {
-                    hash: incremental::manifest::hash_bytes(&bytes),
-                    inputs: incremental::output_inputs(&rel),
-                },
-            );
+            let hash = incremental::manifest::hash_file(&p).map_err(|e| Error::Write { path: p.clone(), source: e })?;
+            m.outputs.insert(rel.clone(), OutputEntry { hash, inputs: incremental::output_inputs(&rel) });
         }
     }
     Ok(m)

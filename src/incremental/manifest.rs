@@ -35,9 +35,12 @@ pub struct ManifestError {
     pub source: std::io::Error,
 }
 
-/// BLAKE3 of a byte string, hex.
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    blake3::hash(bytes).to_hex().to_string()
+/// BLAKE3 of a file's content, hex, read in pieces: an output layer of 10,000 articles is tens of
+/// megabytes, and the manifest hashes every output.
+pub fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
+    let mut h = blake3::Hasher::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
+    Ok(h.finalize().to_hex().to_string())
 }
 
 impl Manifest {

@@ -144,8 +144,7 @@ impl State {
                 return Ok(hash.clone());
             }
         }
-        let bytes = std::fs::read(p).map_err(|e| ManifestError { path: p.to_path_buf(), source: e })?;
-        let hash = manifest::hash_bytes(&bytes);
+        let hash = manifest::hash_file(p).map_err(|e| ManifestError { path: p.to_path_buf(), source: e })?;
         if let Some(s) = stamp {
             self.stats.insert(p.to_path_buf(), (s, hash.clone()));
         }
