@@ -273,7 +273,7 @@ pub enum Expr {
 
 /// What an expression can see of a feature.
 pub struct Ctx<'a> {
-    pub props: &'a serde_json::Map<String, Value>,
+    pub props: &'a dyn super::source::Properties,
     pub id: Option<&'a str>,
     pub geometry_type: &'a str,
     pub zoom: f64,
@@ -667,8 +667,8 @@ impl Expr {
     pub fn eval(&self, ctx: &Ctx<'_>) -> Val {
         match self {
             Expr::Lit(v) => v.clone(),
-            Expr::Get(k) => ctx.props.get(k).map_or(Val::Null, Val::from_json),
-            Expr::Has(k) => Val::Bool(ctx.props.get(k).is_some_and(|v| !v.is_null())),
+            Expr::Get(k) => ctx.props.property(k).map_or(Val::Null, Val::from_json),
+            Expr::Has(k) => Val::Bool(ctx.props.property(k).is_some_and(|v| !v.is_null())),
             Expr::Zoom => Val::Num(ctx.zoom),
             Expr::GeometryType => Val::Str(ctx.geometry_type.to_string()),
             Expr::Id => ctx.id.map_or(Val::Null, |s| Val::Str(s.to_string())),

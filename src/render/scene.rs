@@ -29,10 +29,10 @@ impl DateWindow {
     }
 
     /// Whether a feature with these properties falls in the window.
-    pub fn admits(&self, props: &serde_json::Map<String, serde_json::Value>) -> bool {
+    pub fn admits(&self, props: &dyn super::source::Properties) -> bool {
         let [start, end] = DATE_PROPERTIES;
-        let start = props.get(start).and_then(|v| v.as_str());
-        let end = props.get(end).and_then(|v| v.as_str()).or(start);
+        let start = props.property(start).and_then(|v| v.as_str());
+        let end = props.property(end).and_then(|v| v.as_str()).or(start);
         match (start, end) {
             (None, None) => true,
             (s, e) => s.is_none_or(|s| s <= self.to.as_str()) && e.is_none_or(|e| e >= self.from.as_str()),
