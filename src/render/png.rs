@@ -30,5 +30,8 @@ pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, String> {
         w.write_image_data(&data).map_err(|e| e.to_string())?;
         w.finish().map_err(|e| e.to_string())?;
     }
+    // A pyramid holds every new tile until its archives are written: the room reserved above is several
+    // times a typical tile's bytes.
+    out.shrink_to_fit();
     Ok(out)
 }
