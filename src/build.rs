@@ -66,10 +66,18 @@ pub struct Rebuilt {
 }
 
 /// State kept between the builds of one process (`frontmap watch`), so a rebuild can reuse what the
-/// previous one loaded.
+/// previous one loaded. The default session is a one-off build's, which keeps nothing.
 #[derive(Default)]
 pub struct Session {
     gazetteer: Option<(String, std::sync::Arc<Gazetteer>)>,
+    keep_gazetteer: bool,
+}
+
+impl Session {
+    /// A session for a process that builds again and again: the gazetteer stays loaded between builds.
+    pub fn long_lived() -> Session {
+        Session { gazetteer: None, keep_gazetteer: true }
+    }
 }
 
 impl BuildSummary {
@@ -388,12 +396,12 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     crate::render::check_styles(&cfg.styles)?;
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
-    let previous_gazetteer = session.gazetteer.clone();
+    let mut previous_gazetteer = session.gazetteer.clone();
     let (gazetteer, gazetteer_key, cache_writes) = open_gazetteer(&cfg.gazetteer, session)?;
     if !state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key {
         // What the edit did, place by place: from the session's gazetteer, or the cache entries still kept.
         use crate::gazetteer::diff::{place_changes_of, summarize};
-        let changes = match previous_gazetteer {
+        let changes = match previous_gazetteer.take() {
             Some((k, g)) if k == state.gazetteer_key => Some(place_changes_of(&g.places, &gazetteer)),
             _ => gazetteer.changes_since_key(&state.gazetteer_key),
         };
@@ -406,6 +414,13 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     // back from disk).
     let new_binary = binary != state.binary;
     layers(cfg, &gazetteer, &binary, new_binary, &mut summary, &mut timer)?;
+    // Rendering reads the layers back from disk, not the gazetteer (tens of megabytes): a one-off build
+    // lets it go (once its cache entries are written); a watch session keeps the new one for its next build.
+    drop(previous_gazetteer);
+    drop(gazetteer);
+    if !session.keep_gazetteer {
+        session.gazetteer = None;
+    }
     timer.lap("layers");
     // Map sheets, from the layers just written.
     let base = cfg.styles.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();

@@ -171,7 +171,7 @@ pub fn watch(cfg: &BuildConfig, opts: &WatchOptions, out: &mut dyn Write) -> Res
     for root in &roots {
         watcher.watch(root, RecursiveMode::Recursive).map_err(|e| Error::Watch { path: root.clone(), source: e })?;
     }
-    let mut session = Session::default();
+    let mut session = Session::long_lived();
     if opts.initial_build {
         writeln!(out, "[{}] building {}", clock(), cfg.out.display()).map_err(io_err)?;
         let result = run_build(cfg, &mut session);
