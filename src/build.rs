@@ -5,7 +5,7 @@ use crate::events::EventCoder;
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::{GeoParser, Parsed};
 use crate::incremental::manifest::{Manifest, OutputEntry};
-use crate::incremental::parse_cache::ParseCache;
+use crate::incremental::parse_cache::{CacheWriter, ParseCache};
 use crate::incremental::{self, State};
 use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
 use rayon::prelude::*;
@@ -498,8 +498,10 @@ fn layers(
     let paths = text::list_articles(&cfg.articles)?;
     let parser = GeoParser::new(gazetteer);
     let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
+    // The previous parses, each taken out as its article hits; the next build's, written as they come.
     let parses_path = State::parses_path(&cfg.out);
     let mut parses = if new_binary { ParseCache::default() } else { ParseCache::load(&parses_path, binary) };
+    let mut next_parses = CacheWriter::new(&State::dir(&cfg.out).join("parses.next"), binary);
     let events = EventCoder::default();
     let coder = events.coder(gazetteer);
     let projector = crate::project::Projector::builtin();
@@ -515,7 +517,7 @@ fn layers(
         let (articles, dups) = seen.admit_all(read);
         duplicates.extend(dups);
         read_warnings.extend(text::read_warnings(&articles));
-        let parsed = geoparse_cached(&parser, &digests, &mut parses, &articles, summary);
+        let parsed = geoparse_cached(&parser, &digests, &mut parses, &mut next_parses, &articles, summary);
         let coded: Vec<_> =
             articles.par_iter().zip(&parsed).map(|(a, p)| EventCoder::article_events(&coder, a, p)).collect();
         for (r, w) in coded {
@@ -530,12 +532,12 @@ fn layers(
         }
         ids.extend(articles.into_iter().map(|a| a.id));
     }
-    parses.retain(&ids);
-    // Tens of megabytes at 10,000 articles: saved now and dropped, not kept beside the events and the
-    // projection. Its entries are checked against the text and gazetteer when used, so it need not wait for
-    // the state: a build killed later leaves a cache that is merely newer. Unwritable, it is only a cache.
-    let _ = parses.save(&parses_path, binary);
+    // What is left of the previous parses are articles gone or re-parsed.
     drop(parses);
+    // Tens of megabytes at 10,000 articles: written as the batches went, saved now. Its entries are checked
+    // against the text and gazetteer when used, so it need not wait for the state: a build killed later leaves
+    // a cache that is merely newer. Unwritable, it is only a cache.
+    let _ = next_parses.save(&parses_path);
     summary.warnings.extend(read_warnings);
     summary.warnings.extend(duplicates);
     timer.lap("geoparse");
@@ -572,11 +574,13 @@ fn layers(
 }
 
 /// Geoparse a batch of articles in parallel, each through the parse cache: a parse that still holds under
-/// the current gazetteer is taken from it, any other is made and recorded (and counted as re-parsed).
+/// the current gazetteer is taken from `parses`, any other is made (and counted as re-parsed); either way its
+/// entry goes to `next`.
 fn geoparse_cached(
     parser: &GeoParser<'_>,
     digests: &incremental::parse_cache::PlaceDigests<'_>,
     parses: &mut ParseCache,
+    next: &mut CacheWriter,
     articles: &[Article],
     summary: &mut BuildSummary,
 ) -> Vec<Parsed> {
@@ -601,9 +605,15 @@ fn geoparse_cached(
         .collect();
     let mut parsed = Vec::with_capacity(results.len());
     for (a, (p, entry)) in articles.iter().zip(results) {
-        if let Some(entry) = entry {
-            summary.rebuilt.articles_parsed += 1;
-            parses.insert(&a.id, entry);
+        let entry = match entry {
+            Some(e) => {
+                summary.rebuilt.articles_parsed += 1;
+                Some(e)
+            }
+            None => parses.take(&a.id),
+        };
+        if let Some(e) = entry {
+            next.push(&a.id, &e);
         }
         parsed.push(p);
     }
