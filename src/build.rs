@@ -507,7 +507,7 @@ fn layers(
     let projector = crate::project::Projector::builtin();
     let mut seen = text::Deduper::default();
     let (mut read_warnings, mut duplicates, mut event_warnings) = (Vec::new(), Vec::new(), Vec::new());
-    let mut ids: Vec<String> = Vec::new();
+    let mut kept = 0;
     let mut places = crate::output::places::PlaceUses::default();
     let mut raw = Vec::new();
     let mut readings = crate::project::Readings::default();
@@ -530,7 +530,7 @@ fn layers(
         for (a, p) in articles.iter().zip(&parsed) {
             places.add(&a.id, &p.mentions);
         }
-        ids.extend(articles.into_iter().map(|a| a.id));
+        kept += articles.len();
     }
     // What is left of the previous parses are articles gone or re-parsed.
     drop(parses);
@@ -541,8 +541,7 @@ fn layers(
     summary.warnings.extend(read_warnings);
     summary.warnings.extend(duplicates);
     timer.lap("geoparse");
-    summary.articles = ids.len();
-    drop(ids);
+    summary.articles = kept;
     summary.mentions = places.mentions();
     let write_places = |w: &mut dyn std::io::Write| places.write(w, gazetteer);
     (summary.places, summary.rebuilt.places) = write_layer(&cfg.out, "places.geojson", write_places, summary)?;

@@ -135,6 +135,7 @@ enum Start {
 /// advanced, when the objective fell) and pockets (where a pincer aims) are known.
 #[derive(Debug, Clone, Default)]
 pub struct Reading {
+    /// The article's id and publication date.
     article: String,
     date: Option<DateRange>,
     /// The point-like places the article names (outermost mentions, once each): the scale of its story.
@@ -150,6 +151,7 @@ impl Reading {
     }
 }
 
+/// What one sentence gave: a warning, or a group of axes to draw.
 #[derive(Debug, Clone)]
 enum Step {
     Warning(String),
@@ -171,13 +173,10 @@ struct Group {
 /// Who advances along an axes list.
 #[derive(Debug, Clone)]
 enum Actor {
+    /// Known once read (none for a pincer: its jaws carry their own).
     Named(Option<String>),
     /// The subject of an event coded from the sentence (byte range in the file), else the actors it names.
-    Sentence {
-        start: usize,
-        end: usize,
-        named: Option<String>,
-    },
+    Sentence { start: usize, end: usize, named: Option<String> },
 }
 
 /// Read the axes lists and pincers of article `ai`.
