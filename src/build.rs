@@ -5,7 +5,7 @@ use crate::events::EventCoder;
 use crate::gazetteer::Gazetteer;
 use crate::geoparse::{GeoParser, Parsed};
 use crate::incremental::manifest::{Manifest, OutputEntry};
-use crate::incremental::parse_cache::ParseCache;
+use crate::incremental::parse_cache::{CacheWriter, ParseCache};
 use crate::incremental::{self, State};
 use crate::text::{self, Article, Corpus, DateRange, ZoneRules};
 use rayon::prelude::*;
@@ -489,8 +489,17 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     Ok(summary)
 }
 
+/// How many articles a build reads, geoparses and codes at a time: enough to keep every core busy, few enough
+/// that their texts and mentions weigh little beside the gazetteer.
+const BATCH: usize = 256;
+
 /// Geoparse (through the parse cache), code events, project, and write every layer. Owns everything
 /// corpus-sized, so it is all freed before rendering.
+///
+/// The articles stream through in batches: each batch is read, deduplicated against every article before it,
+/// geoparsed and coded in parallel, and reduced to what the layers need of it (the places its mentions
+/// count, its raw events, the projector's reading); its text and mentions are then dropped. Memory follows
+/// the batch and what the corpus says, not the size of its text.
 fn layers(
     cfg: &BuildConfig,
     gazetteer: &Gazetteer,
@@ -499,69 +508,69 @@ fn layers(
     summary: &mut BuildSummary,
     timer: &mut Timer,
 ) -> Result<(), Error> {
-    let (articles, duplicates) = text::dedupe(read_articles(&cfg.articles, cfg.date)?);
-    timer.lap("read");
-    summary.warnings.extend(text::read_warnings(&articles));
-    summary.warnings.extend(duplicates);
+    let corpus = Corpus::load(&cfg.articles)?;
+    let rules = ZoneRules::builtin();
+    let paths = text::list_articles(&cfg.articles)?;
     let parser = GeoParser::new(gazetteer);
     let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
+    // The previous parses, each taken out as its article hits; the next build's, written as they come.
     let parses_path = State::parses_path(&cfg.out);
     let mut parses = if new_binary { ParseCache::default() } else { ParseCache::load(&parses_path, binary) };
-    let keys: Vec<String> = articles.iter().map(text_key).collect();
-    let cache = &parses;
-    let results: Vec<(Parsed, Option<incremental::parse_cache::Entry>)> = articles
-        .par_iter()
-        .zip(&keys)
-        .map(|(a, key)| {
-            let hit = if cache.has(&a.id, key) {
-                cache.get(gazetteer, &digests, &a.id, key, &parser.spot_keys(a))
-            } else {
-                None
-            };
-            match hit {
-                Some(p) => (p, None),
-                None => {
-                    let mut p = parser.parse(a);
-                    let entry = ParseCache::entry(gazetteer, &digests, key, &p);
-                    p.lookups = Default::default();
-                    (p, Some(entry))
-                }
-            }
-        })
-        .collect();
-    let mut parsed = Vec::with_capacity(results.len());
-    for (a, (p, entry)) in articles.iter().zip(results) {
-        if let Some(entry) = entry {
-            summary.rebuilt.articles_parsed += 1;
-            parses.insert(&a.id, entry);
+    let mut next_parses = CacheWriter::new(&State::dir(&cfg.out).join("parses.next"), binary);
+    let events = EventCoder::default();
+    let coder = events.coder(gazetteer);
+    let projector = crate::project::Projector::builtin();
+    let mut seen = text::Deduper::default();
+    let (mut read_warnings, mut duplicates, mut event_warnings) = (Vec::new(), Vec::new(), Vec::new());
+    let mut kept = 0;
+    let mut places = crate::output::places::PlaceUses::default();
+    let mut raw = Vec::new();
+    let mut readings = crate::project::Readings::default();
+    for chunk in paths.chunks(BATCH) {
+        let read: Vec<Article> =
+            chunk.par_iter().map(|p| text::read_article(p, &rules, &corpus, cfg.date)).collect::<Result<_, _>>()?;
+        let (articles, dups) = seen.admit_all(read);
+        duplicates.extend(dups);
+        read_warnings.extend(text::read_warnings(&articles));
+        let parsed = geoparse_cached(&parser, &digests, &mut parses, &mut next_parses, &articles, summary);
+        let coded: Vec<_> =
+            articles.par_iter().zip(&parsed).map(|(a, p)| EventCoder::article_events(&coder, a, p)).collect();
+        for (r, w) in coded {
+            raw.extend(r);
+            event_warnings.extend(w);
         }
-        parsed.push(p);
+        for r in projector.read(gazetteer, &articles, &parsed) {
+            readings.add(r);
+        }
+        for (a, p) in articles.iter().zip(&parsed) {
+            places.add(&a.id, &p.mentions);
+        }
+        kept += articles.len();
     }
-    let ids: Vec<String> = articles.iter().map(|a| a.id.clone()).collect();
-    parses.retain(&ids);
-    // Tens of megabytes at 10,000 articles: saved now and dropped, not kept beside the events and the
-    // projection. Its entries are checked against the text and gazetteer when used, so it need not wait for
-    // the state: a build killed later leaves a cache that is merely newer. Unwritable, it is only a cache.
-    let _ = parses.save(&parses_path, binary);
+    // What is left of the previous parses are articles gone or re-parsed.
     drop(parses);
+    // Tens of megabytes at 10,000 articles: written as the batches went, saved now. Its entries are checked
+    // against the text and gazetteer when used, so it need not wait for the state: a build killed later leaves
+    // a cache that is merely newer. Unwritable, it is only a cache.
+    let _ = next_parses.save(&parses_path);
+    summary.warnings.extend(read_warnings);
+    summary.warnings.extend(duplicates);
     timer.lap("geoparse");
-    summary.articles = articles.len();
-    let pairs: Vec<(&Article, &[crate::geoparse::Mention])> =
-        articles.iter().zip(&parsed).map(|(a, p)| (a, p.mentions.as_slice())).collect();
-    summary.mentions = pairs.iter().map(|(_, m)| m.len()).sum();
-    let places = |w: &mut dyn std::io::Write| crate::output::places::write_places_geojson(w, &pairs, gazetteer);
-    (summary.places, summary.rebuilt.places) = write_layer(&cfg.out, "places.geojson", places, summary)?;
-    drop(pairs);
+    summary.articles = kept;
+    summary.mentions = places.mentions();
+    let write_places = |w: &mut dyn std::io::Write| places.write(w, gazetteer);
+    (summary.places, summary.rebuilt.places) = write_layer(&cfg.out, "places.geojson", write_places, summary)?;
     timer.lap("places");
-    let coded = EventCoder::default().code(gazetteer, &articles, &parsed);
+    let coded = crate::events::Coded { events: events.merge(raw, gazetteer), warnings: event_warnings };
     summary.events = coded.events.len();
     summary.warnings.extend(coded.warnings);
-    let events = |w: &mut dyn std::io::Write| crate::output::events::write_events_geojson(w, &coded.events, gazetteer);
-    ((), summary.rebuilt.events) = write_layer(&cfg.out, "events.geojson", events, summary)?;
+    let write_events =
+        |w: &mut dyn std::io::Write| crate::output::events::write_events_geojson(w, &coded.events, gazetteer);
+    ((), summary.rebuilt.events) = write_layer(&cfg.out, "events.geojson", write_events, summary)?;
     write(&cfg.out, "events.qml", crate::output::events::events_qml().as_bytes(), summary)?;
     timer.lap("events");
     // The projector's layers (issue 4): fronts, pockets by date, border and crossings, checked claims.
-    let projection = crate::project::project(gazetteer, &articles, &parsed, &coded.events);
+    let projection = projector.finish(gazetteer, readings, &coded.events);
     summary.warnings.extend(projection.warnings.iter().cloned());
     timer.lap("project");
     (summary.axes, summary.areas, summary.claims) =
@@ -576,6 +585,53 @@ fn layers(
     let claims = |w: &mut dyn std::io::Write| op::write_claims_json(w, &projection.claims);
     write_streamed(&cfg.out, "claims.json", claims, summary)?;
     Ok(())
+}
+
+/// Geoparse a batch of articles in parallel, each through the parse cache: a parse that still holds under
+/// the current gazetteer is taken from `parses`, any other is made (and counted as re-parsed); either way its
+/// entry goes to `next`.
+fn geoparse_cached(
+    parser: &GeoParser<'_>,
+    digests: &incremental::parse_cache::PlaceDigests<'_>,
+    parses: &mut ParseCache,
+    next: &mut CacheWriter,
+    articles: &[Article],
+    summary: &mut BuildSummary,
+) -> Vec<Parsed> {
+    let g = parser.gazetteer;
+    let cache = &*parses;
+    let results: Vec<(Parsed, Option<incremental::parse_cache::Entry>)> = articles
+        .par_iter()
+        .map(|a| {
+            let key = text_key(a);
+            let hit =
+                if cache.has(&a.id, &key) { cache.get(g, digests, &a.id, &key, &parser.spot_keys(a)) } else { None };
+            match hit {
+                Some(p) => (p, None),
+                None => {
+                    let mut p = parser.parse(a);
+                    let entry = ParseCache::entry(g, digests, &key, &p);
+                    p.lookups = Default::default();
+                    (p, Some(entry))
+                }
+            }
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for (a, (p, entry)) in articles.iter().zip(results) {
+        let entry = match entry {
+            Some(e) => {
+                summary.rebuilt.articles_parsed += 1;
+                Some(e)
+            }
+            None => parses.take(&a.id),
+        };
+        if let Some(e) = entry {
+            next.push(&a.id, &e);
+        }
+        parsed.push(p);
+    }
+    parsed
 }
 
 /// The gazetteer, from the session when its content is unchanged, with its content key and the thread

@@ -274,7 +274,7 @@ impl ParseCache {
         self.entries.get(article_key).is_some_and(|e| e.text == text_hash)
     }
 
-    /// The entry of a fresh parse (pure: build them in parallel, [`ParseCache::insert`] them in order).
+    /// The entry of a fresh parse (pure: build them in parallel, [`CacheWriter::push`] them in order).
     pub fn entry(g: &Gazetteer, digests: &PlaceDigests<'_>, text_hash: &str, p: &Parsed) -> Entry {
         let id = |i: usize| g.places[i].id.clone();
         let data = EntryData {
@@ -311,10 +311,115 @@ impl ParseCache {
         Entry { text: text_hash.to_string(), data: super::encode(&data).unwrap_or_default() }
     }
 
-    /// Drop the articles that no longer exist.
-    pub fn retain(&mut self, keys: &[String]) {
-        let keep: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
-        self.entries.retain(|k, _| keep.contains(k.as_str()));
+    /// Take the entry of an article out of the cache (to move it into a [`CacheWriter`] once it has hit).
+    pub fn take(&mut self, article_key: &str) -> Option<Entry> {
+        self.entries.remove(article_key)
+    }
+}
+
+/// The next build's parse cache, written an entry at a time as a build streams its articles, so the entries
+/// of ten thousand articles are never in memory together. [`CacheWriter::save`] writes exactly the file
+/// [`ParseCache::save`] would for the same entries.
+///
+/// Postcard encodes the cache as the number of entries, then each (article, entry) pair in key order. The
+/// number is known last, so the pairs go to a side file first (or to memory when the file cannot be made);
+/// entries that do not come in key order (file names that are not valid Unicode) are put in order at the end.
+pub struct CacheWriter {
+    binary: String,
+    body: Body,
+    count: usize,
+    last: Option<String>,
+    in_order: bool,
+}
+
+enum Body {
+    File {
+        path: std::path::PathBuf,
+        w: std::io::BufWriter<std::fs::File>,
+    },
+    Memory(Vec<u8>),
+    /// Writing the side file failed: the cache is lost (the next build parses every article again).
+    Failed,
+}
+
+impl CacheWriter {
+    /// A writer for `binary`'s cache keeping its pairs in `side` (a scratch file, removed once saved).
+    pub fn new(side: &Path, binary: &str) -> CacheWriter {
+        if let Some(dir) = side.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let body = match std::fs::File::create(side) {
+            Ok(f) => Body::File { path: side.to_path_buf(), w: std::io::BufWriter::with_capacity(1 << 16, f) },
+            Err(_) => Body::Memory(Vec::new()),
+        };
+        CacheWriter { binary: binary.to_string(), body, count: 0, last: None, in_order: true }
+    }
+
+    /// Add the entry of the next article.
+    pub fn push(&mut self, article_key: &str, entry: &Entry) {
+        if self.last.as_deref().is_some_and(|l| l >= article_key) {
+            self.in_order = false;
+        }
+        self.last = Some(article_key.to_string());
+        let pair = (article_key, entry);
+        let written = match &mut self.body {
+            Body::File { w, .. } => postcard::to_io(&pair, w).is_ok(),
+            Body::Memory(v) => postcard::to_io(&pair, v).is_ok(),
+            Body::Failed => false,
+        };
+        if written {
+            self.count += 1;
+        } else {
+            self.fail();
+        }
+    }
+
+    fn fail(&mut self) {
+        if let Body::File { path, .. } = std::mem::replace(&mut self.body, Body::Failed) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Write the cache to `path` for [`ParseCache::load`], atomically (as [`ParseCache::save`]).
+    pub fn save(mut self, path: &Path) -> std::io::Result<()> {
+        use std::io::Read;
+        let mut body: Box<dyn Read> = match std::mem::replace(&mut self.body, Body::Failed) {
+            Body::File { path: side, w } => {
+                let flushed = w.into_inner().map_err(|e| e.into_error());
+                let opened = flushed.and_then(|_| std::fs::File::open(&side));
+                // Open, the side file can go: what was written stays readable until it is closed.
+                let _ = std::fs::remove_file(&side);
+                Box::new(std::io::BufReader::with_capacity(1 << 16, opened?))
+            }
+            Body::Memory(v) => Box::new(std::io::Cursor::new(v)),
+            Body::Failed => return Err(std::io::Error::other("the parse cache could not be written")),
+        };
+        if !self.in_order {
+            // Rare: read the pairs back and let the map order them (the last entry of a key wins, as on insert).
+            let mut bytes = Vec::new();
+            body.read_to_end(&mut bytes)?;
+            let mut cache = ParseCache::default();
+            let mut rest = bytes.as_slice();
+            for _ in 0..self.count {
+                let ((key, entry), tail): ((String, Entry), &[u8]) =
+                    postcard::take_from_bytes(rest).map_err(std::io::Error::other)?;
+                cache.entries.insert(key, entry);
+                rest = tail;
+            }
+            return cache.save(path, &self.binary);
+        }
+        let (binary, count) = (&self.binary, self.count);
+        let fill = |w: &mut dyn std::io::Write| {
+            postcard::to_io(&(FILE_FORMAT, binary, count), &mut *w).map_err(std::io::Error::other)?;
+            std::io::copy(&mut body, w).map(|_| ())
+        };
+        crate::atomic::write_streamed(path, |e| e, fill).map(|_| ())
+    }
+}
+
+impl Drop for CacheWriter {
+    fn drop(&mut self) {
+        self.fail();
     }
 }
 
@@ -347,5 +452,28 @@ mod tests {
         std::fs::write(&path, &bytes[..bytes.len() - 2]).expect("truncated");
         assert!(ParseCache::load(&path, "b").entries.is_empty());
         assert!(!dir.path().read_dir().expect("dir").flatten().any(|e| e.file_name() != "parses.bin"));
+    }
+
+    #[test]
+    fn a_streamed_cache_is_the_file_the_cache_itself_saves() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let entry = |text: &str, n: u8| Entry { text: text.to_string(), data: vec![n; n as usize * 100] };
+        let mut c = ParseCache::default();
+        for (k, n) in [("a.txt", 1), ("b.txt", 2), ("c.txt", 3)] {
+            c.insert(k, entry(k, n));
+        }
+        c.save(&dir.path().join("expected"), "bin").expect("saved");
+        let expected = std::fs::read(dir.path().join("expected")).expect("read");
+        // In key order, and out of order (with a key met twice: the last one wins, as on insert).
+        for order in [&["a.txt", "b.txt", "c.txt"][..], &["c.txt", "a.txt", "c.txt", "b.txt"][..]] {
+            let mut w = CacheWriter::new(&dir.path().join("side"), "bin");
+            for (i, k) in order.iter().enumerate() {
+                let e = if i == 0 && order.len() == 4 { entry("stale", 9) } else { c.entries[*k].clone() };
+                w.push(k, &e);
+            }
+            w.save(&dir.path().join("parses.bin")).expect("saved");
+            assert_eq!(std::fs::read(dir.path().join("parses.bin")).expect("read"), expected);
+            assert!(!dir.path().join("side").exists());
+        }
     }
 }

@@ -36,6 +36,75 @@ struct PlaceUse {
     articles: Vec<String>,
 }
 
+/// What `out/places.geojson` counts, gathered an article at a time: a build streaming its corpus keeps this
+/// (a few numbers and the citing article ids per place), not the mentions.
+#[derive(Debug, Default)]
+pub struct PlaceUses {
+    /// By gazetteer index while counting (no id copied per mention), by id for the output.
+    by_place: HashMap<usize, PlaceUse>,
+    mentions: usize,
+}
+
+impl PlaceUses {
+    /// Count the mentions of the next article.
+    pub fn add(&mut self, article: &str, mentions: &[Mention]) {
+        self.mentions += mentions.len();
+        for m in mentions {
+            let e = self.by_place.entry(m.place).or_insert(PlaceUse { precision: 3, ..Default::default() });
+            e.mentions += 1;
+            e.precision = e.precision.min(m.geo_precision);
+            // An article's mentions come together: it is listed once, when its first one is met.
+            if e.articles.last().map(String::as_str) != Some(article) {
+                e.articles.push(article.to_string());
+            }
+        }
+    }
+
+    /// How many mentions were counted.
+    pub fn mentions(&self) -> usize {
+        self.mentions
+    }
+
+    /// Write `out/places.geojson` a feature at a time; returns how many places it has.
+    pub fn write(self, w: &mut dyn Write, g: &Gazetteer) -> std::io::Result<usize> {
+        let mut uses: Vec<(String, (usize, PlaceUse))> =
+            self.by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
+        uses.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for (_, (i, _)) in &uses {
+            let p = &g.places[*i];
+            let (x, y) = (round6(p.point.x), round6(p.point.y));
+            bbox = [bbox[0].min(x), bbox[1].min(y), bbox[2].max(x), bbox[3].max(y)];
+        }
+        let count = uses.len();
+        let bbox = if count == 0 { None } else { Some(bbox) };
+        let features = uses.into_iter().map(|(id, (i, mut u))| {
+            let p = &g.places[i];
+            u.articles.sort();
+            json!({
+                "type": "Feature",
+                "id": id,
+                "geometry": {"type": "Point", "coordinates": [round6(p.point.x), round6(p.point.y)]},
+                "properties": {
+                    "id": id,
+                    "name": p.name,
+                    "name_en": p.name_en,
+                    "name_ar": p.name_ar,
+                    "kind": p.kind.as_str(),
+                    "country": p.country,
+                    "parent": p.parent,
+                    "source": p.source.as_str(),
+                    "geo_precision": u.precision,
+                    "mention_count": u.mentions,
+                    "articles": u.articles,
+                }
+            })
+        });
+        write_feature_collection(w, features, bbox)?;
+        Ok(count)
+    }
+}
+
 /// `out/places.geojson`: one Point per resolved place.
 pub fn places_geojson(parsed: &[(&Article, &[Mention])], g: &Gazetteer) -> String {
     string_of(|w| write_places_geojson(w, parsed, g).map(|_| ()))
@@ -47,52 +116,9 @@ pub fn write_places_geojson(
     parsed: &[(&Article, &[Mention])],
     g: &Gazetteer,
 ) -> std::io::Result<usize> {
-    // By gazetteer index while counting (no id copied per mention), by id for the output.
-    let mut by_place: HashMap<usize, PlaceUse> = HashMap::new();
+    let mut uses = PlaceUses::default();
     for (article, mentions) in parsed {
-        for m in mentions.iter() {
-            let e = by_place.entry(m.place).or_insert(PlaceUse { precision: 3, ..Default::default() });
-            e.mentions += 1;
-            e.precision = e.precision.min(m.geo_precision);
-            // An article's mentions come together: it is listed once, when its first one is met.
-            if e.articles.last() != Some(&article.id) {
-                e.articles.push(article.id.clone());
-            }
-        }
+        uses.add(&article.id, mentions);
     }
-    let mut uses: Vec<(String, (usize, PlaceUse))> =
-        by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
-    uses.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-    for (_, (i, _)) in &uses {
-        let p = &g.places[*i];
-        let (x, y) = (round6(p.point.x), round6(p.point.y));
-        bbox = [bbox[0].min(x), bbox[1].min(y), bbox[2].max(x), bbox[3].max(y)];
-    }
-    let count = uses.len();
-    let bbox = if count == 0 { None } else { Some(bbox) };
-    let features = uses.into_iter().map(|(id, (i, mut u))| {
-        let p = &g.places[i];
-        u.articles.sort();
-        json!({
-            "type": "Feature",
-            "id": id,
-            "geometry": {"type": "Point", "coordinates": [round6(p.point.x), round6(p.point.y)]},
-            "properties": {
-                "id": id,
-                "name": p.name,
-                "name_en": p.name_en,
-                "name_ar": p.name_ar,
-                "kind": p.kind.as_str(),
-                "country": p.country,
-                "parent": p.parent,
-                "source": p.source.as_str(),
-                "geo_precision": u.precision,
-                "mention_count": u.mentions,
-                "articles": u.articles,
-            }
-        })
-    });
-    write_feature_collection(w, features, bbox)?;
-    Ok(count)
+    uses.write(w, g)
 }

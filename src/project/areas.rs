@@ -13,16 +13,16 @@
 //! swallow the town across the border. Parts of a retaken place (its quarters, the other places of its
 //! district) go with it. A corner of valley floor that a cut leaves without river is dropped.
 
+use super::claims::ClaimSource;
 use super::geom::{self, Located};
 use super::lexicon::{Phrase, ProjectLexiconError, Rules};
-use super::{Ctx, is_point_like};
-use crate::events::Category;
+use super::{Ctx, is_point_like, related};
 use crate::events::lexicon::Side;
-use crate::gazetteer::Kind;
+use crate::events::{Category, Event};
+use crate::gazetteer::{Gazetteer, Kind};
 use crate::geodesy::distance_km;
 use chrono::NaiveDate;
 use geo::{BooleanOps, Contains, Coord, MultiPolygon};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Row types of `lexicon/areas.tsv`.
@@ -101,16 +101,17 @@ pub struct Valley {
     /// How far from the river each end's point lies (the capital's, for a province), km.
     pub end_offsets_km: [f64; 2],
     pub half_width_km: f64,
-    /// Where the extent is stated: (article index, byte range in its text from the valley to the last end).
-    pub statements: Vec<(usize, std::ops::Range<usize>)>,
+    /// Where the extent is stated: the words from the valley to the last end, in each article that states it.
+    pub statements: Vec<ClaimSource>,
 }
 
-/// A pocket statement read from one sentence.
+/// A pocket statement read from one sentence: all a pocket needs of its article once read.
 #[derive(Debug, Clone)]
-struct Statement {
-    article: usize,
-    /// Byte range of the extent in the article text ("moyenne vallée … jusqu'à al-Qaïm").
-    span: std::ops::Range<usize>,
+pub struct Statement {
+    /// The article's id.
+    article: String,
+    /// The extent as the article words it ("moyenne vallée … jusqu'à al-Qaïm"), when its bytes can be quoted.
+    extent: Option<ClaimSource>,
     river: usize,
     valley: Option<usize>,
     from: usize,
@@ -120,32 +121,33 @@ struct Statement {
     date: NaiveDate,
 }
 
-/// Read every pocket statement and build the pockets, by date.
-pub fn pockets(ctx: &Ctx, rules: &AreaRules) -> (Vec<Area>, Vec<Valley>, Vec<String>) {
+/// The pocket statements of article `ai`, in text order.
+pub fn statements(ctx: &Ctx, rules: &AreaRules, ai: usize) -> Vec<Statement> {
+    (0..ctx.articles[ai].sentences.len())
+        .filter(|&si| ctx.readable(ai, si))
+        .filter_map(|si| statement(ctx, rules, ai, si))
+        .collect()
+}
+
+/// Build the pockets, by date, from the statements of a corpus (in article order), the places its articles
+/// name (outermost mentions) and its events.
+pub fn pockets(
+    g: &Gazetteer,
+    rules: &AreaRules,
+    statements: Vec<Statement>,
+    named: &BTreeSet<usize>,
+    events: &[Event],
+) -> (Vec<Area>, Vec<Valley>, Vec<String>) {
     let mut warnings = Vec::new();
-    // Each article read on its own (in parallel), the statements grouped in article order.
-    let per_article: Vec<Vec<Statement>> = (0..ctx.articles.len())
-        .into_par_iter()
-        .map(|ai| {
-            (0..ctx.articles[ai].sentences.len())
-                .filter(|&si| ctx.readable(ai, si))
-                .filter_map(|si| statement(ctx, rules, ai, si))
-                .collect()
-        })
-        .collect();
     let mut groups: BTreeMap<(usize, usize, usize), Vec<Statement>> = BTreeMap::new();
-    for s in per_article.into_iter().flatten() {
+    for s in statements {
         groups.entry((s.river, s.from, s.to)).or_default().push(s);
     }
     // What every pocket reads, gathered once for the corpus rather than once per pocket: the places the
     // corpus names or codes an event at, the retakings, and where each place falls on each river line.
-    let mut corpus = CorpusPlaces { candidates: BTreeSet::new(), retakings: Vec::new(), located: HashMap::new() };
-    for p in ctx.parsed {
-        corpus.candidates.extend(p.mentions.iter().filter(|m| !m.nested).map(|m| m.place));
-    }
-    corpus.candidates.extend(ctx.events.iter().map(|e| e.place));
-    corpus.retakings = ctx
-        .events
+    let mut corpus = CorpusPlaces { candidates: named.clone(), retakings: Vec::new(), located: HashMap::new() };
+    corpus.candidates.extend(events.iter().map(|e| e.place));
+    corpus.retakings = events
         .iter()
         .filter(|e| e.category == Category::PlaceRetaken && e.geo_precision == 1)
         .map(|e| (e.place, e.date.end))
@@ -153,12 +155,12 @@ pub fn pockets(ctx: &Ctx, rules: &AreaRules) -> (Vec<Area>, Vec<Valley>, Vec<Str
     let mut areas = Vec::new();
     let mut valleys = Vec::new();
     for ((river, from, to), statements) in groups {
-        match build(ctx, rules, river, from, to, &statements, &mut corpus) {
+        match build(g, rules, river, from, to, &statements, &mut corpus) {
             Ok((mut states, valley)) => {
                 areas.append(&mut states);
                 valleys.push(valley);
             }
-            Err(msg) => warnings.push(format!("{}: pocket not drawn: {msg}", ctx.articles[statements[0].article].id)),
+            Err(msg) => warnings.push(format!("{}: pocket not drawn: {msg}", statements[0].article)),
         }
     }
     areas.sort_by(|a, b| a.id.cmp(&b.id));
@@ -210,9 +212,14 @@ fn statement(ctx: &Ctx, rules: &AreaRules, ai: usize, si: usize) -> Option<State
     let a = &ctx.articles[ai];
     let date = a.meta.date?.start;
     let quote = a.text[a.sentences[si].range.clone()].trim().to_string();
+    let extent = a.text.get(start..end).map(|q| ClaimSource {
+        article: a.id.clone(),
+        quote: q.trim().to_string(),
+        start: a.source_range(start..end).start,
+    });
     Some(Statement {
-        article: ai,
-        span: start..end,
+        article: a.id.clone(),
+        extent,
         river: river.place,
         valley: valley.map(|v| v.place),
         from,
@@ -225,8 +232,7 @@ fn statement(ctx: &Ctx, rules: &AreaRules, ai: usize, si: usize) -> Option<State
 
 /// The point that stands for a pocket's end: a settlement's own point; for an area, its capital (the
 /// first-order seat with the most people), else its label point.
-fn end_point(ctx: &Ctx, place: usize) -> (Coord<f64>, Option<usize>) {
-    let g = ctx.g;
+fn end_point(g: &Gazetteer, place: usize) -> (Coord<f64>, Option<usize>) {
     let p = &g.places[place];
     if is_point_like(p.kind) || p.geometry.as_ref().and_then(geom::polygons).is_none() {
         return (p.point, None);
@@ -250,11 +256,10 @@ struct OnRiver {
 
 /// Whether `p` goes with retaken place `r`: the same place, one of its parts or containers, or another
 /// place of the same district.
-fn part_of(ctx: &Ctx, p: usize, r: usize) -> bool {
-    if ctx.related(p, r) {
+fn part_of(g: &Gazetteer, p: usize, r: usize) -> bool {
+    if related(g, p, r) {
         return true;
     }
-    let g = ctx.g;
     match (g.parent(p), g.parent(r)) {
         (Some(a), Some(b)) => a == b && g.places[a].kind == Kind::District,
         _ => false,
@@ -263,10 +268,10 @@ fn part_of(ctx: &Ctx, p: usize, r: usize) -> bool {
 
 /// The valley section a place occupies: up to `w` along the river, at most halfway to the nearest place
 /// of `held` that is not part of it.
-fn section(ctx: &Ctx, p: &OnRiver, held: &[OnRiver], w: f64) -> (f64, Option<usize>) {
+fn section(g: &Gazetteer, p: &OnRiver, held: &[OnRiver], w: f64) -> (f64, Option<usize>) {
     let nearest = held
         .iter()
-        .filter(|q| !part_of(ctx, q.place, p.place))
+        .filter(|q| !part_of(g, q.place, p.place))
         .map(|q| ((q.loc.along_km - p.loc.along_km).abs(), q.place))
         .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     match nearest {
@@ -297,8 +302,8 @@ fn subtract(from: (f64, f64), cuts: &[(f64, f64)]) -> Vec<(f64, f64)> {
     pieces
 }
 
-fn name<'a>(ctx: &Ctx<'a>, p: usize) -> &'a str {
-    &ctx.g.places[p].name
+fn name(g: &Gazetteer, p: usize) -> &str {
+    &g.places[p].name
 }
 
 #[allow(clippy::type_complexity)]
@@ -313,7 +318,7 @@ struct CorpusPlaces {
 }
 
 fn build(
-    ctx: &Ctx,
+    g: &Gazetteer,
     rules: &AreaRules,
     river: usize,
     from: usize,
@@ -321,11 +326,10 @@ fn build(
     statements: &[Statement],
     corpus: &mut CorpusPlaces,
 ) -> Result<(Vec<Area>, Valley), String> {
-    let g = ctx.g;
     let rp = &g.places[river];
     let lines = rp.geometry.as_ref().and_then(geom::lines).ok_or_else(|| format!("{} has no line", rp.id))?;
-    let (p0, cap0) = end_point(ctx, from);
-    let (p1, cap1) = end_point(ctx, to);
+    let (p0, cap0) = end_point(g, from);
+    let (p1, cap1) = end_point(g, to);
     // The part of the river that passes closest to both ends.
     let mut best: Option<(f64, usize, Vec<f64>, Located, Located)> = None;
     for (li, l) in lines.0.iter().enumerate() {
@@ -367,8 +371,8 @@ fn build(
     let end = |place: usize, cap: Option<usize>, loc: Located| -> f64 {
         let who = cap.unwrap_or(place);
         let me = OnRiver { place: who, loc };
-        let held: Vec<OnRiver> = inside.iter().copied().filter(|o| !part_of(ctx, o.place, who)).collect();
-        section(ctx, &me, &held, w).0
+        let held: Vec<OnRiver> = inside.iter().copied().filter(|o| !part_of(g, o.place, who)).collect();
+        section(g, &me, &held, w).0
     };
     let (r_lo, r_hi) = if l0.along_km <= l1.along_km {
         (end(from, cap0, l0), end(to, cap1, l1))
@@ -409,18 +413,18 @@ fn build(
         ends: [from, to],
         end_offsets_km: [l0.offset_km, l1.offset_km],
         half_width_km: w,
-        statements: statements.iter().map(|s| (s.article, s.span.clone())).collect(),
+        statements: statements.iter().filter_map(|s| s.extent.clone()).collect(),
     };
     // One state per date stated.
     let mut dates: Vec<NaiveDate> = statements.iter().map(|s| s.date).collect();
     dates.sort();
     dates.dedup();
     let end_name = |p: usize, cap: Option<usize>| match cap {
-        Some(c) => format!("{} (capital of {})", name(ctx, c), name(ctx, p)),
-        None => name(ctx, p).to_string(),
+        Some(c) => format!("{} (capital of {})", name(g, c), name(g, p)),
+        None => name(g, p).to_string(),
     };
     let controller = statements.iter().find_map(|s| s.controller.clone());
-    let mut articles: Vec<String> = statements.iter().map(|s| ctx.articles[s.article].id.clone()).collect();
+    let mut articles: Vec<String> = statements.iter().map(|s| s.article.clone()).collect();
     articles.sort();
     articles.dedup();
     let mut out = Vec::new();
@@ -435,11 +439,11 @@ fn build(
             .collect();
         let retaken: Vec<OnRiver> = inside.iter().copied().filter(|o| retaken_ids.contains(&o.place)).collect();
         let held: Vec<OnRiver> =
-            inside.iter().copied().filter(|o| !retaken.iter().any(|r| part_of(ctx, o.place, r.place))).collect();
+            inside.iter().copied().filter(|o| !retaken.iter().any(|r| part_of(g, o.place, r.place))).collect();
         let mut cuts = Vec::new();
         let mut described = Vec::new();
         for r in &retaken {
-            let (half, limit) = section(ctx, r, &held, w);
+            let (half, limit) = section(g, r, &held, w);
             cuts.push((r.loc.along_km - half, r.loc.along_km + half));
             let when = corpus
                 .retakings
@@ -451,8 +455,8 @@ fn build(
                 .unwrap_or_default();
             described.push(format!(
                 "{} ({when}, ±{half:.1} km{})",
-                name(ctx, r.place),
-                limit.map(|q| format!(", halfway to {}", name(ctx, q))).unwrap_or_default()
+                name(g, r.place),
+                limit.map(|q| format!(", halfway to {}", name(g, q))).unwrap_or_default()
             ));
         }
         let pieces: Vec<(f64, f64)> = subtract(extent, &cuts).into_iter().filter(|(a, b)| b - a >= 1.0).collect();
@@ -470,7 +474,7 @@ fn build(
         for r in &retaken {
             let pt = g.places[r.place].point;
             if geom::contains(&poly, pt) {
-                let (half, _) = section(ctx, r, &held, w);
+                let (half, _) = section(g, r, &held, w);
                 poly = poly.difference(&MultiPolygon(vec![geom::disc(pt, half.max(1.0), 64)]));
             }
         }

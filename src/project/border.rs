@@ -5,9 +5,9 @@
 //! "iq-sy": the two country ids sorted), and for every border a mention or an event resolved to. A crossing
 //! is drawn when a mention or an event resolved to it ("le poste-frontière proche de cette localité").
 
-use super::Ctx;
 use super::geom;
-use crate::gazetteer::Kind;
+use crate::events::Event;
+use crate::gazetteer::{Gazetteer, Kind};
 use geo::{Coord, MultiLineString};
 use std::collections::BTreeSet;
 
@@ -42,21 +42,13 @@ pub struct Crossing {
     pub how: Option<String>,
 }
 
-/// The borders and crossings of a corpus, sorted by id.
-pub fn borders(ctx: &Ctx) -> (Vec<BorderLine>, Vec<Crossing>) {
-    let g = ctx.g;
-    let mut referenced: BTreeSet<usize> = BTreeSet::new();
-    for p in ctx.parsed {
-        referenced.extend(p.mentions.iter().map(|m| m.place));
-    }
-    referenced.extend(ctx.events.iter().map(|e| e.place));
-    let countries: BTreeSet<String> = ctx
-        .parsed
-        .iter()
-        .flat_map(|p| p.mentions.iter())
-        .filter(|m| g.places[m.place].kind == Kind::Country)
-        .map(|m| g.places[m.place].id.clone())
-        .collect();
+/// The borders and crossings of a corpus, sorted by id, from the places its mentions resolved to (`mentioned`)
+/// and its events.
+pub fn borders(g: &Gazetteer, mentioned: &BTreeSet<usize>, events: &[Event]) -> (Vec<BorderLine>, Vec<Crossing>) {
+    let mut referenced: BTreeSet<usize> = mentioned.clone();
+    referenced.extend(events.iter().map(|e| e.place));
+    let countries: BTreeSet<String> =
+        mentioned.iter().filter(|&&p| g.places[p].kind == Kind::Country).map(|&p| g.places[p].id.clone()).collect();
     let mut ids: BTreeSet<usize> = referenced.iter().copied().filter(|&p| g.places[p].kind == Kind::Border).collect();
     let list: Vec<&String> = countries.iter().collect();
     for (i, a) in list.iter().enumerate() {

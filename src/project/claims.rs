@@ -12,7 +12,7 @@ use super::geom;
 use super::lexicon::{Directions, Phrase, ProjectLexiconError, Rules, angle_between};
 use super::words::{Number, Tok, number_table, tok_range};
 use super::{Ctx, is_point_like};
-use crate::gazetteer::Kind;
+use crate::gazetteer::{Gazetteer, Kind};
 use crate::geodesy::{bearing_deg, distance_km};
 use crate::geoparse::{Mention, NonPlaceReason};
 use crate::output::json::round_to;
@@ -189,47 +189,72 @@ impl Sent<'_> {
     }
 }
 
-/// Read and check every claim of the corpus.
-pub fn claims(ctx: &Ctx, rules: &ClaimRules, dirs: &Directions, valleys: &[Valley]) -> Vec<Claim> {
-    let mut out: Vec<Claim> = Vec::new();
-    // Position in `out` of each claim id: the same claim is made by many articles.
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    // Articles are read in parallel, each on its own; their claims are then gathered in article order.
-    use rayon::prelude::*;
-    let per_article: Vec<Vec<Claim>> = (0..ctx.articles.len())
-        .into_par_iter()
-        .map(|ai| {
-            let mut claims_here = Vec::new();
-            for si in 0..ctx.articles[ai].sentences.len() {
-                if !ctx.readable(ai, si) {
-                    continue;
-                }
-                let toks = ctx.tokens(ai, si, &rules.numbers, &rules.approx);
-                let mentions: Vec<&Mention> = ctx.sentence_mentions(ai, si).into_iter().filter(|m| !m.nested).collect();
-                let yardsticks = ctx.parsed[ai]
-                    .non_places
-                    .iter()
-                    .filter(|n| n.sentence == Some(si) && n.reason == NonPlaceReason::Comparison)
-                    .map(|n| (tok_range(&toks, &n.range), n.place))
-                    .collect();
-                let s = Sent { ai, si, toks, mentions, yardsticks };
-                let mut found = Vec::new();
-                distances(ctx, rules, &s, &mut found);
-                lengths(ctx, rules, &s, &mut found);
-                nears(ctx, rules, &s, &mut found);
-                comparisons(ctx, rules, &s, &mut found);
-                containments(ctx, rules, dirs, &s, &mut found);
-                further(ctx, rules, dirs, &s, &mut found);
-                straddles(ctx, rules, valleys, &s, &mut found);
-                claims_here.extend(found);
-            }
-            claims_here
-        })
-        .collect();
-    for c in per_article.into_iter().flatten() {
-        match index.get(&c.id) {
+/// The claims of one article: checked, but for straddles, which wait for the corridors of the corpus's
+/// pockets.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    claims: Vec<Claim>,
+    straddles: Vec<Straddle>,
+}
+
+/// "un territoire à cheval sur ces deux pays", as read: checked by [`Gathered::finish`].
+#[derive(Debug, Clone)]
+struct Straddle {
+    subject: usize,
+    countries: Vec<usize>,
+    source: ClaimSource,
+}
+
+/// Read and check every claim of article `ai`, in text order.
+pub fn read(ctx: &Ctx, rules: &ClaimRules, dirs: &Directions, ai: usize) -> Reading {
+    let mut out = Reading::default();
+    for si in 0..ctx.articles[ai].sentences.len() {
+        if !ctx.readable(ai, si) {
+            continue;
+        }
+        let toks = ctx.tokens(ai, si, &rules.numbers, &rules.approx);
+        let mentions: Vec<&Mention> = ctx.sentence_mentions(ai, si).into_iter().filter(|m| !m.nested).collect();
+        let yardsticks = ctx.parsed[ai]
+            .non_places
+            .iter()
+            .filter(|n| n.sentence == Some(si) && n.reason == NonPlaceReason::Comparison)
+            .map(|n| (tok_range(&toks, &n.range), n.place))
+            .collect();
+        let s = Sent { ai, si, toks, mentions, yardsticks };
+        distances(ctx, rules, &s, &mut out.claims);
+        lengths(ctx, rules, &s, &mut out.claims);
+        nears(ctx, rules, &s, &mut out.claims);
+        comparisons(ctx, rules, &s, &mut out.claims);
+        containments(ctx, rules, dirs, &s, &mut out.claims);
+        further(ctx, rules, dirs, &s, &mut out.claims);
+        straddles(ctx, rules, &s, &mut out.straddles);
+    }
+    out
+}
+
+/// The claims of a corpus, merged as its articles come (the same claim is made by many articles: one claim,
+/// its sources gathered), and its straddles as read.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    claims: Vec<Claim>,
+    /// Position in `claims` of each claim id.
+    index: std::collections::HashMap<String, usize>,
+    straddles: Vec<Straddle>,
+}
+
+impl Gathered {
+    /// Add the claims of the next article.
+    pub fn add(&mut self, r: Reading) {
+        for c in r.claims {
+            self.merge(c);
+        }
+        self.straddles.extend(r.straddles);
+    }
+
+    fn merge(&mut self, c: Claim) {
+        match self.index.get(&c.id) {
             Some(&i) => {
-                let x = &mut out[i];
+                let x = &mut self.claims[i];
                 for src in c.sources {
                     if !x.sources.contains(&src) {
                         x.sources.push(src);
@@ -237,17 +262,27 @@ pub fn claims(ctx: &Ctx, rules: &ClaimRules, dirs: &Directions, valleys: &[Valle
                 }
             }
             None => {
-                index.insert(c.id.clone(), out.len());
-                out.push(c);
+                self.index.insert(c.id.clone(), self.claims.len());
+                self.claims.push(c);
             }
         }
     }
-    out.extend(extents(ctx, valleys));
-    for c in &mut out {
-        c.sources.sort();
+
+    /// Every claim of the corpus, sorted by id: the straddles checked against `valleys` (the corridors of the
+    /// pockets), the extents of the pockets added. A straddle's id is never another kind's, so checking them
+    /// last merges them as reading them in place would.
+    pub fn finish(mut self, g: &Gazetteer, rules: &ClaimRules, valleys: &[Valley]) -> Vec<Claim> {
+        for st in std::mem::take(&mut self.straddles) {
+            self.merge(check_straddle(g, rules, valleys, st));
+        }
+        let mut out = self.claims;
+        out.extend(extents(g, valleys));
+        for c in &mut out {
+            c.sources.sort();
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
 }
 
 /// Every match of `phrases` in the sentence: (start, end), longest at each start, left to right.
@@ -766,7 +801,8 @@ fn further(ctx: &Ctx, rules: &ClaimRules, dirs: &Directions, s: &Sent, out: &mut
     }
 }
 
-fn straddles(ctx: &Ctx, rules: &ClaimRules, valleys: &[Valley], s: &Sent, out: &mut Vec<Claim>) {
+/// "un territoire à cheval sur ces deux pays": the subject and the countries, as read.
+fn straddles(ctx: &Ctx, rules: &ClaimRules, s: &Sent, out: &mut Vec<Straddle>) {
     let g = ctx.g;
     for m in matches(s, rules, &rules.straddle) {
         let Some(subj) = s
@@ -793,80 +829,76 @@ fn straddles(ctx: &Ctx, rules: &ClaimRules, valleys: &[Valley], s: &Sent, out: &
         if countries.len() < 2 {
             continue;
         }
-        let area: Option<(MultiPolygon<f64>, &str)> = valleys
-            .iter()
-            .find(|v| v.places.contains(&subj))
-            .map(|v| (v.corridor.clone(), "the corridor built for its pocket"))
-            .or_else(|| g.places[subj].geometry.as_ref().and_then(geom::polygons).map(|mp| (mp, "its polygon")));
         let last = countries
             .iter()
             .filter_map(|&c| s.mentions.iter().find(|mm| mm.place == c))
             .map(|mm| s.mention_tok(mm).end)
             .max()
             .unwrap_or(m.1);
-        let stated: Vec<&str> = countries.iter().map(|&c| g.places[c].id.as_str()).collect();
-        let (computed, ok, note) = match area {
-            Some((mp, what)) => {
-                let total = geom::area_km2(&mp);
-                let shares: Vec<(String, f64)> = countries
-                    .iter()
-                    .map(|&c| {
-                        let part = g.places[c]
-                            .geometry
-                            .as_ref()
-                            .and_then(geom::polygons)
-                            .map_or(0.0, |cp| geom::area_km2(&mp.intersection(&cp)));
-                        (g.places[c].id.clone(), if total > 0.0 { part / total } else { 0.0 })
-                    })
-                    .collect();
-                let min = shares.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-                (
-                    json!(round_to(min * 100.0, 1)),
-                    Some(min >= rules.straddle_min_share),
-                    format!(
-                        "smallest share of {} ({what}, {total:.0} km²) in one of the countries: {}",
-                        g.places[subj].name,
-                        shares.iter().map(|(c, x)| format!("{c} {:.1}%", x * 100.0)).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            }
-            None => (Value::Null, None, format!("the gazetteer has no area for {}", g.places[subj].name)),
-        };
         let start = s.mentions.iter().find(|mm| mm.place == subj).map_or(m.0, |mm| s.mention_tok(mm).start);
-        let mut c = claim(
-            ctx,
-            s,
-            "straddle",
-            Some(subj),
-            None,
-            start..last,
-            json!(stated.join(", ")),
-            computed,
-            Some("%"),
-            ok,
-            note,
-        );
-        c.id = format!("straddle-{}-{}", g.places[subj].id, stated.join("-"));
-        out.push(c);
+        out.push(Straddle { subject: subj, countries, source: source(ctx, s, start..last) });
+    }
+}
+
+/// Check a straddle: the smallest share of the subject's area (the corridor built for its pocket, else its
+/// polygon) in one of the countries.
+fn check_straddle(g: &Gazetteer, rules: &ClaimRules, valleys: &[Valley], st: Straddle) -> Claim {
+    let Straddle { subject: subj, countries, source: src } = st;
+    let area: Option<(MultiPolygon<f64>, &str)> = valleys
+        .iter()
+        .find(|v| v.places.contains(&subj))
+        .map(|v| (v.corridor.clone(), "the corridor built for its pocket"))
+        .or_else(|| g.places[subj].geometry.as_ref().and_then(geom::polygons).map(|mp| (mp, "its polygon")));
+    let stated: Vec<&str> = countries.iter().map(|&c| g.places[c].id.as_str()).collect();
+    let (computed, ok, note) = match area {
+        Some((mp, what)) => {
+            let total = geom::area_km2(&mp);
+            let shares: Vec<(String, f64)> = countries
+                .iter()
+                .map(|&c| {
+                    let part = g.places[c]
+                        .geometry
+                        .as_ref()
+                        .and_then(geom::polygons)
+                        .map_or(0.0, |cp| geom::area_km2(&mp.intersection(&cp)));
+                    (g.places[c].id.clone(), if total > 0.0 { part / total } else { 0.0 })
+                })
+                .collect();
+            let min = shares.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+            (
+                json!(round_to(min * 100.0, 1)),
+                Some(min >= rules.straddle_min_share),
+                format!(
+                    "smallest share of {} ({what}, {total:.0} km²) in one of the countries: {}",
+                    g.places[subj].name,
+                    shares.iter().map(|(c, x)| format!("{c} {:.1}%", x * 100.0)).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        }
+        None => (Value::Null, None, format!("the gazetteer has no area for {}", g.places[subj].name)),
+    };
+    Claim {
+        id: format!("straddle-{}-{}", g.places[subj].id, stated.join("-")),
+        kind: "straddle".to_string(),
+        quote: src.quote.clone(),
+        sources: vec![src],
+        subject: Some(g.places[subj].id.clone()),
+        object: None,
+        stated: json!(stated.join(", ")),
+        computed,
+        unit: Some("%".to_string()),
+        ok,
+        note,
     }
 }
 
 /// "la moyenne vallée de l'Euphrate … de la province de Deir Ezzor jusqu'à Al-Qaïm": the river passes by both
 /// ends (within the corridor's half-width of each end's point).
-fn extents(ctx: &Ctx, valleys: &[Valley]) -> Vec<Claim> {
-    let g = ctx.g;
+fn extents(g: &Gazetteer, valleys: &[Valley]) -> Vec<Claim> {
     let mut out = Vec::new();
     for v in valleys {
         let subject = v.places.last().copied().unwrap_or(v.river);
-        let sources: Vec<ClaimSource> = v
-            .statements
-            .iter()
-            .filter_map(|(ai, span)| {
-                let a = ctx.articles.get(*ai)?;
-                let quote = a.text.get(span.clone())?.trim().to_string();
-                Some(ClaimSource { article: a.id.clone(), quote, start: a.source_range(span.clone()).start })
-            })
-            .collect();
+        let sources: Vec<ClaimSource> = v.statements.clone();
         let Some(first) = sources.first().cloned() else { continue };
         let worst = v.end_offsets_km[0].max(v.end_offsets_km[1]);
         let [a, b] = v.ends;

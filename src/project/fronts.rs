@@ -26,12 +26,13 @@ use super::geom;
 use super::lexicon::{Directions, Phrase, ProjectLexiconError, Rules, angle_between, compass};
 use super::words::{Number, Tok, number_table, tok_range};
 use super::{Ctx, is_point_like};
-use crate::events::Category;
 use crate::events::lexicon::Side;
-use crate::gazetteer::Kind;
+use crate::events::{Category, Event};
+use crate::gazetteer::{Gazetteer, Kind};
 use crate::geodesy::{bearing_deg, destination, distance_km};
 use crate::geoparse::Mention;
 use crate::geoparse::context::Direction;
+use crate::text::DateRange;
 use chrono::NaiveDate;
 use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Rect};
 
@@ -130,47 +131,122 @@ enum Start {
     Jaw { place: usize, part: Option<Direction>, actor: Option<String> },
 }
 
-/// Read every axes list and pincer of the corpus.
-pub fn axes(ctx: &Ctx, rules: &FrontRules, dirs: &Directions, areas: &[Area]) -> (Vec<Axis>, Vec<String>) {
+/// The axes lists and pincers of one article as read, drawn by [`axes`] once the corpus's events (who
+/// advanced, when the objective fell) and pockets (where a pincer aims) are known.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// The article's id and publication date.
+    article: String,
+    date: Option<DateRange>,
+    /// The point-like places the article names (outermost mentions, once each): the scale of its story.
+    places: Vec<usize>,
+    /// What its sentences say, in text order.
+    steps: Vec<Step>,
+}
+
+impl Reading {
+    /// Whether the article states no axis at all.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// What one sentence gave: a warning, or a group of axes to draw.
+#[derive(Debug, Clone)]
+enum Step {
+    Warning(String),
+    Group(Group),
+}
+
+/// An axes list or a pincer, as one sentence states it.
+#[derive(Debug, Clone)]
+struct Group {
+    objective: usize,
+    /// Where the axes aim: a point, or for a pincer (`None`) the middle of a pocket on the objective as of
+    /// the article's date, else the objective's point.
+    center: Option<Coord<f64>>,
+    starts: Vec<Start>,
+    quote: String,
+    actor: Actor,
+}
+
+/// Who advances along an axes list.
+#[derive(Debug, Clone)]
+enum Actor {
+    /// Known once read (none for a pincer: its jaws carry their own).
+    Named(Option<String>),
+    /// The subject of an event coded from the sentence (byte range in the file), else the actors it names.
+    Sentence { start: usize, end: usize, named: Option<String> },
+}
+
+/// Read the axes lists and pincers of article `ai`.
+pub fn read(ctx: &Ctx, rules: &FrontRules, dirs: &Directions, ai: usize) -> Reading {
+    let a = &ctx.articles[ai];
+    let mut steps = Vec::new();
+    for si in 0..a.sentences.len() {
+        if !ctx.readable(ai, si) {
+            continue;
+        }
+        let toks = ctx.tokens(ai, si, &rules.numbers, &[]);
+        let mentions = ctx.sentence_mentions(ai, si);
+        let mut warnings = Vec::new();
+        let list = axes_list(ctx, rules, dirs, ai, si, &toks, &mentions, &mut warnings);
+        steps.extend(warnings.into_iter().map(Step::Warning));
+        steps.extend(list.map(Step::Group));
+        steps.extend(pincer(ctx, rules, dirs, ai, si, &toks, &mentions).map(Step::Group));
+    }
+    if steps.is_empty() {
+        return Reading::default();
+    }
+    Reading { article: a.id.clone(), date: a.meta.date, places: ctx.point_places(ai), steps }
+}
+
+/// Draw every axes list and pincer of a corpus (`readings` in article order) with its `events` and pockets.
+pub fn axes(
+    g: &Gazetteer,
+    rules: &FrontRules,
+    readings: Vec<Reading>,
+    events: &[Event],
+    areas: &[Area],
+) -> (Vec<Axis>, Vec<String>) {
     let mut out: Vec<Axis> = Vec::new();
     // Position in `out` of each axis id: a corpus names the same axes again and again.
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    // Articles are read in parallel, each on its own; their axes are then gathered in article order.
+    // Articles are drawn in parallel, each on its own; their axes are then gathered in article order.
     use rayon::prelude::*;
-    let per_article: Vec<(Vec<Axis>, Vec<String>)> = (0..ctx.articles.len())
-        .into_par_iter()
-        .map(|ai| {
+    let per_article: Vec<(Vec<Axis>, Vec<String>)> = readings
+        .par_iter()
+        .map(|r| {
             let mut made_here = Vec::new();
             let mut warnings = Vec::new();
-            for si in 0..ctx.articles[ai].sentences.len() {
-                if !ctx.readable(ai, si) {
-                    continue;
-                }
-                let toks = ctx.tokens(ai, si, &rules.numbers, &[]);
-                let mentions = ctx.sentence_mentions(ai, si);
-                let mut group = Vec::new();
-                if let Some(g) = axes_list(ctx, rules, dirs, ai, si, &toks, &mentions, &mut warnings) {
-                    group.push(g);
-                }
-                if let Some(g) = pincer(ctx, rules, dirs, areas, ai, si, &toks, &mentions) {
-                    group.push(g);
-                }
-                for (objective, center, starts, quote, actor) in group {
-                    made_here.extend(draw(ctx, rules, ai, objective, center, &starts, &quote, actor, &mut warnings));
+            for step in &r.steps {
+                match step {
+                    Step::Warning(w) => warnings.push(w.clone()),
+                    Step::Group(gr) => {
+                        let center = gr.center.unwrap_or_else(|| pocket_center(g, areas, gr.objective, r.date));
+                        let actor = match &gr.actor {
+                            Actor::Named(a) => a.clone(),
+                            Actor::Sentence { start, end, named } => {
+                                event_actor(events, &r.article, *start..*end, gr.objective).or_else(|| named.clone())
+                            }
+                        };
+                        let (o, starts, quote) = (gr.objective, &gr.starts, &gr.quote);
+                        made_here.extend(draw(g, rules, events, r, o, center, starts, quote, actor, &mut warnings));
+                    }
                 }
             }
             (made_here, warnings)
         })
         .collect();
     let mut warnings = Vec::new();
-    for (a, (made, w)) in ctx.articles.iter().zip(per_article) {
+    for (r, (made, w)) in readings.iter().zip(per_article) {
         warnings.extend(w);
         for axis in made {
             match index.get(&axis.id) {
                 Some(&i) => {
                     let x = &mut out[i];
-                    if !x.articles.contains(&a.id) {
-                        x.articles.push(a.id.clone());
+                    if !x.articles.contains(&r.article) {
+                        x.articles.push(r.article.clone());
                     }
                 }
                 None => {
@@ -184,6 +260,32 @@ pub fn axes(ctx: &Ctx, rules: &FrontRules, dirs: &Directions, areas: &[Area]) ->
     (out, warnings)
 }
 
+/// The subject of the event coded from the sentence at `sentence` (bytes of the file) of `article`, the one at
+/// the objective first.
+fn event_actor(events: &[Event], article: &str, sentence: std::ops::Range<usize>, objective: usize) -> Option<String> {
+    events
+        .iter()
+        .filter(|e| e.actor1.is_some())
+        .filter(|e| e.sources.iter().any(|s| s.article == article && sentence.contains(&s.start)))
+        .max_by_key(|e| (e.place == objective, std::cmp::Reverse(e.id.clone())))
+        .and_then(|e| e.actor1.clone())
+}
+
+/// Where a pincer on `objective` aims: the middle of the longest river line of the latest pocket on that
+/// valley or river as of the article's date, else the objective's point.
+fn pocket_center(g: &Gazetteer, areas: &[Area], objective: usize, date: Option<DateRange>) -> Coord<f64> {
+    let date = date.map(|d| d.start);
+    let oid = &g.places[objective].id;
+    areas
+        .iter()
+        .filter(|x| x.valley.as_ref() == Some(oid) || &x.river == oid)
+        .filter(|x| date.is_some_and(|d| x.date_start <= d))
+        .max_by_key(|x| x.date_start)
+        .and_then(|x| x.core.iter().max_by(|a, b| line_km(a).total_cmp(&line_km(b))))
+        .and_then(|core| midpoint(core))
+        .unwrap_or(g.places[objective].point)
+}
+
 /// The first match of any of `phrases` at or after token `from`: (start, end).
 fn find(ws: &[&str], toks: &[Tok], phrases: &[Phrase], from: usize) -> Option<(usize, usize)> {
     (from..ws.len()).find_map(|i| {
@@ -195,9 +297,6 @@ fn find(ws: &[&str], toks: &[Tok], phrases: &[Phrase], from: usize) -> Option<(u
 fn at(ws: &[&str], phrases: &[Phrase], i: usize) -> Option<usize> {
     phrases.iter().find_map(|p| p.match_at(ws, i, &|_| false, &|_| false))
 }
-
-/// (objective, centre of the objective, axis starts, quote, actor) of one sentence.
-type Group = (usize, Coord<f64>, Vec<Start>, String, Option<String>);
 
 #[allow(clippy::too_many_arguments)]
 fn axes_list(
@@ -282,25 +381,16 @@ fn axes_list(
         })
         .or_else(|| ctx.salient_settlement(ai, si))?;
     // The actor: the event the same sentence codes (its subject), else the state actors named before the list.
-    let (ss, se) = {
-        let r = a.source_range(a.sentences[si].range.clone());
-        (r.start, r.end)
-    };
-    let from_events = ctx
-        .events
-        .iter()
-        .filter(|e| e.actor1.is_some())
-        .filter(|e| e.sources.iter().any(|s| s.article == a.id && s.start >= ss && s.start < se))
-        .max_by_key(|e| (e.place == objective, std::cmp::Reverse(e.id.clone())))
-        .and_then(|e| e.actor1.clone());
-    let actor = from_events.or_else(|| {
+    let sentence = a.source_range(a.sentences[si].range.clone());
+    let named = {
         let cc = ctx.g.places[objective].country.as_deref();
         let v = ctx.actor_names(toks, 0..cue, cc, Some(Side::State));
         (!v.is_empty()).then(|| v.join("; "))
-    });
+    };
+    let actor = Actor::Sentence { start: sentence.start, end: sentence.end, named };
     let quote = ctx.quote(ai, toks, cue.saturating_sub(usize::from(cue > 0 && ws[cue - 1] == "sur"))..end);
     let quote = if quote.is_empty() { ctx.quote(ai, toks, cue..end) } else { quote };
-    Some((objective, ctx.g.places[objective].point, starts, quote, actor))
+    Some(Group { objective, center: Some(ctx.g.places[objective].point), starts, quote, actor })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -308,7 +398,6 @@ fn pincer(
     ctx: &Ctx,
     rules: &FrontRules,
     dirs: &Directions,
-    areas: &[Area],
     ai: usize,
     si: usize,
     toks: &[Tok],
@@ -370,19 +459,10 @@ fn pincer(
                     .map(|m| m.place)
             })
         })?;
-    // A pocket on that valley or river, as of the article's date: aim at the middle of its river line.
-    let date = ctx.articles[ai].meta.date.map(|d| d.start);
-    let oid = &ctx.g.places[objective].id;
-    let center = areas
-        .iter()
-        .filter(|x| x.valley.as_ref() == Some(oid) || &x.river == oid)
-        .filter(|x| date.is_some_and(|d| x.date_start <= d))
-        .max_by_key(|x| x.date_start)
-        .and_then(|x| x.core.iter().max_by(|a, b| line_km(a).total_cmp(&line_km(b))))
-        .and_then(|core| midpoint(core))
-        .unwrap_or(ctx.g.places[objective].point);
+    // A pocket on that valley or river, as of the article's date: aim at the middle of its river line (known
+    // once the corpus's pockets are).
     let quote = ctx.quote(ai, toks, cue..ws.len());
-    Some((objective, center, starts, quote, None))
+    Some(Group { objective, center: None, starts, quote, actor: Actor::Named(None) })
 }
 
 fn line_km(l: &[Coord<f64>]) -> f64 {
@@ -443,13 +523,12 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 /// The scale of an axis group around `objective`, and how it was found.
-fn scale(ctx: &Ctx, ai: usize, objective: usize, center: Coord<f64>) -> Option<(f64, String)> {
-    let d = ctx.spread_km(ai, objective, center);
+fn scale(g: &Gazetteer, places: &[usize], objective: usize, center: Coord<f64>) -> Option<(f64, String)> {
+    let d = super::spread_km(g, places, objective, center);
     let n = d.len();
     if let Some(m) = median(d) {
         return Some((m, format!("the median distance from the objective to the {n} other places the article names")));
     }
-    let g = ctx.g;
     let area = g
         .ancestors(objective)
         .into_iter()
@@ -458,11 +537,13 @@ fn scale(ctx: &Ctx, ai: usize, objective: usize, center: Coord<f64>) -> Option<(
     Some((area.1.sqrt() / 4.0, format!("a quarter of the side of {} ({:.0} km²)", g.places[area.0].name, area.1)))
 }
 
+/// The axes of one group of article `a`.
 #[allow(clippy::too_many_arguments)]
 fn draw(
-    ctx: &Ctx,
+    g: &Gazetteer,
     rules: &FrontRules,
-    ai: usize,
+    events: &[Event],
+    a: &Reading,
     objective: usize,
     center: Coord<f64>,
     starts: &[Start],
@@ -470,14 +551,13 @@ fn draw(
     actor: Option<String>,
     warnings: &mut Vec<String>,
 ) -> Vec<Axis> {
-    let g = ctx.g;
-    let a = &ctx.articles[ai];
-    let Some(date) = a.meta.date else {
-        warnings.push(format!("{}: axes not drawn: the article has no date", a.id));
+    let Some(date) = a.date else {
+        warnings.push(format!("{}: axes not drawn: the article has no date", a.article));
         return Vec::new();
     };
-    let Some((l, how_l)) = scale(ctx, ai, objective, center) else {
-        warnings.push(format!("{}: axes on {} not drawn: nothing gives their scale", a.id, g.places[objective].id));
+    let Some((l, how_l)) = scale(g, &a.places, objective, center) else {
+        warnings
+            .push(format!("{}: axes on {} not drawn: nothing gives their scale", a.article, g.places[objective].id));
         return Vec::new();
     };
     let gap = rules.tip_gap * l;
@@ -526,7 +606,10 @@ fn draw(
                             ),
                         ),
                         None => {
-                            warnings.push(format!("{}: axis from {} not drawn: it contains its objective", a.id, p.id));
+                            warnings.push(format!(
+                                "{}: axis from {} not drawn: it contains its objective",
+                                a.article, p.id
+                            ));
                             continue;
                         }
                     },
@@ -579,8 +662,7 @@ fn draw(
         }
     }
     let bearings: Vec<f64> = origins.iter().map(|o| o.bearing).collect();
-    let date_end = ctx
-        .events
+    let date_end = events
         .iter()
         .filter(|e| e.category == Category::PlaceRetaken && e.geo_precision == 1 && e.place == objective)
         .filter(|e| e.date.start >= date.start)
@@ -627,7 +709,7 @@ fn draw(
             date_start: date.start,
             date_end: date_end.max(date.start),
             quote: quote.to_string(),
-            articles: vec![a.id.clone()],
+            articles: vec![a.article.clone()],
             length_km: geom::geodesic_length_km(&arrow),
             arrow,
             front_line,

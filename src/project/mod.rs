@@ -71,18 +71,52 @@ impl Projector {
     /// Project a corpus: `parsed` are the geoparse results of `articles` (same order), `events` the merged
     /// events coded from them.
     pub fn project(&self, g: &Gazetteer, articles: &[Article], parsed: &[Parsed], events: &[Event]) -> Projection {
-        let ctx = Ctx { g, articles, parsed, events, actors: &self.actors, demonyms: &self.demonyms };
+        let mut readings = Readings::default();
+        for r in self.read(g, articles, parsed) {
+            readings.add(r);
+        }
+        self.finish(g, readings, events)
+    }
+
+    /// Read articles (in parallel, each on its own) into what the projector keeps of them: a build streams
+    /// its corpus through here a batch at a time and never holds every text and mention at once.
+    pub fn read(&self, g: &Gazetteer, articles: &[Article], parsed: &[Parsed]) -> Vec<Reading> {
+        use rayon::prelude::*;
+        let ctx = Ctx { g, articles, parsed, actors: &self.actors, demonyms: &self.demonyms };
+        (0..articles.len().min(parsed.len())).into_par_iter().map(|ai| self.read_article(&ctx, ai)).collect()
+    }
+
+    /// What the projector keeps of article `ai` of `ctx`.
+    fn read_article(&self, ctx: &Ctx, ai: usize) -> Reading {
+        let mentions = &ctx.parsed[ai].mentions;
+        let mut named: Vec<usize> = mentions.iter().filter(|m| !m.nested).map(|m| m.place).collect();
+        named.sort_unstable();
+        named.dedup();
+        let mut referenced: Vec<usize> = mentions.iter().map(|m| m.place).collect();
+        referenced.sort_unstable();
+        referenced.dedup();
+        Reading {
+            pockets: areas::statements(ctx, &self.areas, ai),
+            fronts: fronts::read(ctx, &self.fronts, &self.directions, ai),
+            claims: claims::read(ctx, &self.claims, &self.directions, ai),
+            named,
+            referenced,
+        }
+    }
+
+    /// Project the readings of a corpus (gathered in article order) with the events merged from it.
+    pub fn finish(&self, g: &Gazetteer, readings: Readings, events: &[Event]) -> Projection {
         let mut out = Projection::default();
-        let (areas, valleys, w) = areas::pockets(&ctx, &self.areas);
+        let (areas, valleys, w) = areas::pockets(g, &self.areas, readings.pockets, &readings.named, events);
         out.areas = areas;
         out.warnings.extend(w);
-        let (axes, w) = fronts::axes(&ctx, &self.fronts, &self.directions, &out.areas);
+        let (axes, w) = fronts::axes(g, &self.fronts, readings.fronts, events, &out.areas);
         out.axes = axes;
         out.warnings.extend(w);
-        let (borders, crossings) = border::borders(&ctx);
+        let (borders, crossings) = border::borders(g, &readings.referenced, events);
         out.borders = borders;
         out.crossings = crossings;
-        out.claims = claims::claims(&ctx, &self.claims, &self.directions, &valleys);
+        out.claims = readings.claims.finish(g, &self.claims, &valleys);
         out
     }
 }
@@ -92,14 +126,69 @@ pub fn project(g: &Gazetteer, articles: &[Article], parsed: &[Parsed], events: &
     Projector::builtin().project(g, articles, parsed, events)
 }
 
-/// The corpus as every part of the projector reads it.
+/// What the projector keeps of one article: its pocket statements, its axes and pincers as read (drawn once
+/// the corpus's events and pockets are known), its claims (a straddle waits for the pockets' corridors) and
+/// the places it names. A few hundred bytes where its text and mentions weigh kilobytes.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pockets: Vec<areas::Statement>,
+    fronts: fronts::Reading,
+    claims: claims::Reading,
+    /// Places of its outermost mentions, sorted, once each.
+    named: Vec<usize>,
+    /// Places of all its mentions, sorted, once each.
+    referenced: Vec<usize>,
+}
+
+/// The readings of a corpus, gathered in article order as they come: what is corpus-wide (places named,
+/// claims made again and again) is merged on arrival, so this grows with what the corpus says, not with its
+/// text.
+#[derive(Debug, Default)]
+pub struct Readings {
+    pockets: Vec<areas::Statement>,
+    fronts: Vec<fronts::Reading>,
+    claims: claims::Gathered,
+    named: BTreeSet<usize>,
+    referenced: BTreeSet<usize>,
+}
+
+impl Readings {
+    /// Add the reading of the next article.
+    pub fn add(&mut self, r: Reading) {
+        self.pockets.extend(r.pockets);
+        if !r.fronts.is_empty() {
+            self.fronts.push(r.fronts);
+        }
+        self.claims.add(r.claims);
+        self.named.extend(r.named);
+        self.referenced.extend(r.referenced);
+    }
+}
+
+/// Articles as every part of the projector reads them, one at a time.
 pub struct Ctx<'a> {
     pub g: &'a Gazetteer,
     pub articles: &'a [Article],
     pub parsed: &'a [Parsed],
-    pub events: &'a [Event],
     pub actors: &'a EventLexicon,
     pub demonyms: &'a Demonyms,
+}
+
+/// Whether two places are one, or one contains the other in the gazetteer's hierarchy.
+pub fn related(g: &Gazetteer, a: usize, b: usize) -> bool {
+    a == b || g.is_ancestor(a, b) || g.is_ancestor(b, a)
+}
+
+/// Distances (km) from `center` to `places` (the point-like places an article names, see
+/// [`Ctx::point_places`]) other than `objective` and the places it contains or lies in: the scale of the
+/// story the article tells.
+pub fn spread_km(g: &Gazetteer, places: &[usize], objective: usize, center: Coord<f64>) -> Vec<f64> {
+    places
+        .iter()
+        .filter(|&&p| !related(g, p, objective))
+        .map(|&p| crate::geodesy::distance_km(center, g.places[p].point))
+        .filter(|&d| d >= 1.0)
+        .collect()
 }
 
 /// Kinds of place a map shows as a point: a front can aim at them, a pocket can hold them.
@@ -147,24 +236,19 @@ impl Ctx<'_> {
 
     /// Whether two places are one, or one contains the other in the gazetteer's hierarchy.
     pub fn related(&self, a: usize, b: usize) -> bool {
-        a == b || self.g.is_ancestor(a, b) || self.g.is_ancestor(b, a)
+        related(self.g, a, b)
     }
 
-    /// Distances (km) from `center` to the distinct point-like places article `ai` names, other than
-    /// `objective` and the places it contains or lies in: the scale of the story the article tells.
-    pub fn spread_km(&self, ai: usize, objective: usize, center: Coord<f64>) -> Vec<f64> {
+    /// The distinct point-like places article `ai` names (outermost mentions), in order: the places
+    /// [`spread_km`] measures.
+    pub fn point_places(&self, ai: usize) -> Vec<usize> {
         let places: BTreeSet<usize> = self.parsed[ai]
             .mentions
             .iter()
             .filter(|m| !m.nested && is_point_like(self.g.places[m.place].kind))
             .map(|m| m.place)
-            .filter(|&p| !self.related(p, objective))
             .collect();
-        places
-            .into_iter()
-            .map(|p| crate::geodesy::distance_km(center, self.g.places[p].point))
-            .filter(|&d| d >= 1.0)
-            .collect()
+        places.into_iter().collect()
     }
 
     /// Actors named in `toks[range]` (longest alias first, no overlaps), as output names with `{country}`

@@ -296,21 +296,11 @@ fn normalised_hash(text: &str) -> blake3::Hash {
 /// (its file name is the source every output cites); one warning per dropped file names both. Empty
 /// articles are never duplicates of each other.
 pub fn dedupe(articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
-    use rayon::prelude::*;
-    let hashes: Vec<blake3::Hash> = articles.par_iter().map(|a| normalised_hash(&a.text)).collect();
-    let mut seen = Deduper::default();
-    let mut kept = Vec::with_capacity(articles.len());
-    let mut warnings = Vec::new();
-    for (a, hash) in articles.into_iter().zip(hashes) {
-        match seen.admit_hashed(&a, hash) {
-            Ok(()) => kept.push(a),
-            Err(w) => warnings.push(w),
-        }
-    }
-    (kept, warnings)
+    Deduper::default().admit_all(articles)
 }
 
-/// [`dedupe`] one article at a time, for callers that stream a corpus in batches.
+/// [`dedupe`] an article or a batch at a time, for callers that stream a corpus: what it keeps of the articles
+/// already admitted is a hash, a path and an id each, never their text.
 #[derive(Debug, Default)]
 pub struct Deduper {
     seen: std::collections::HashMap<blake3::Hash, (String, String)>,
@@ -320,6 +310,22 @@ impl Deduper {
     /// `Ok` for an article to keep; `Err(warning)` for one whose text an earlier article already had.
     pub fn admit(&mut self, a: &Article) -> Result<(), String> {
         self.admit_hashed(a, normalised_hash(&a.text))
+    }
+
+    /// The next articles (in order, hashed in parallel): those to keep, and a warning for each one whose text
+    /// an earlier article already had.
+    pub fn admit_all(&mut self, articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
+        use rayon::prelude::*;
+        let hashes: Vec<blake3::Hash> = articles.par_iter().map(|a| normalised_hash(&a.text)).collect();
+        let mut kept = Vec::with_capacity(articles.len());
+        let mut warnings = Vec::new();
+        for (a, hash) in articles.into_iter().zip(hashes) {
+            match self.admit_hashed(&a, hash) {
+                Ok(()) => kept.push(a),
+                Err(w) => warnings.push(w),
+            }
+        }
+        (kept, warnings)
     }
 
     /// [`Deduper::admit`] with the article's normalised hash already computed (in parallel, say).
