@@ -184,7 +184,7 @@ pub fn code_files(g: &Gazetteer, files: &[PathBuf], date: Option<DateRange>) -> 
     let mut seen = text::Deduper::default();
     let mut raw = Vec::new();
     let mut warnings = Vec::new();
-    for chunk in files.chunks(256) {
+    for chunk in files.chunks(BATCH) {
         let read: Vec<Article> = chunk
             .par_iter()
             .map(|f| {
@@ -192,13 +192,8 @@ pub fn code_files(g: &Gazetteer, files: &[PathBuf], date: Option<DateRange>) -> 
                 text::read_article(f, &rules, corpora.get(dir).unwrap_or(&empty), date)
             })
             .collect::<Result<_, _>>()?;
-        let mut kept = Vec::with_capacity(read.len());
-        for a in read {
-            match seen.admit(&a) {
-                Ok(()) => kept.push(a),
-                Err(w) => warnings.push(w),
-            }
-        }
+        let (kept, dups) = seen.admit_all(read);
+        warnings.extend(dups);
         warnings.extend(text::read_warnings(&kept));
         let coded: Vec<_> = kept.par_iter().map(|a| EventCoder::article_events(&coder, a, &parser.parse(a))).collect();
         for (r, w) in coded {

@@ -307,11 +307,6 @@ pub struct Deduper {
 }
 
 impl Deduper {
-    /// `Ok` for an article to keep; `Err(warning)` for one whose text an earlier article already had.
-    pub fn admit(&mut self, a: &Article) -> Result<(), String> {
-        self.admit_hashed(a, normalised_hash(&a.text))
-    }
-
     /// The next articles (in order, hashed in parallel): those to keep, and a warning for each one whose text
     /// an earlier article already had.
     pub fn admit_all(&mut self, articles: Vec<Article>) -> (Vec<Article>, Vec<String>) {
@@ -328,7 +323,8 @@ impl Deduper {
         (kept, warnings)
     }
 
-    /// [`Deduper::admit`] with the article's normalised hash already computed (in parallel, say).
+    /// `Ok` for an article to keep; `Err(warning)` for one whose text an earlier article already had, given
+    /// the article's normalised hash.
     fn admit_hashed(&mut self, a: &Article, hash: blake3::Hash) -> Result<(), String> {
         if a.text.trim().is_empty() {
             return Ok(());
