@@ -39,6 +39,21 @@ pub(super) struct Snapshot {
     pub parents: Vec<Option<u32>>,
 }
 
+/// A [`Snapshot`] as written, borrowing the gazetteer's parts: the same bytes, without a copy of every place
+/// (an edit writes a snapshot of the gazetteer it opened while the build goes on).
+#[derive(Serialize)]
+pub(super) struct SnapshotRef<'a> {
+    pub format: u32,
+    pub places: &'a [Place],
+    pub by_id: Vec<(&'a str, usize)>,
+    pub redirects: Vec<(&'a str, usize)>,
+    pub index: super::index::IndexParts,
+    pub skeletons: &'a super::skeleton::SkeletonIndex,
+    pub common_words: Vec<&'a str>,
+    pub files: &'a [PathBuf],
+    pub parents: &'a [Option<u32>],
+}
+
 /// Every file of a gazetteer directory, sorted (the inputs a snapshot depends on).
 pub fn gazetteer_files(dir: &Path) -> Result<Vec<PathBuf>, GazetteerError> {
     let mut out = Vec::new();

@@ -331,23 +331,23 @@ impl Gazetteer {
     }
 
     /// The loaded form, for a snapshot on disk (see [`cache`]).
-    fn to_snapshot(&self) -> cache::Snapshot {
-        let mut by_id: Vec<(String, usize)> = self.by_id.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    fn to_snapshot(&self) -> cache::SnapshotRef<'_> {
+        let mut by_id: Vec<(&str, usize)> = self.by_id.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         by_id.sort();
-        let mut redirects: Vec<(String, usize)> = self.redirects.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut redirects: Vec<(&str, usize)> = self.redirects.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         redirects.sort();
-        let mut common_words: Vec<String> = self.common_words.iter().cloned().collect();
+        let mut common_words: Vec<&str> = self.common_words.iter().map(String::as_str).collect();
         common_words.sort();
-        cache::Snapshot {
+        cache::SnapshotRef {
             format: cache::format(),
-            places: self.places.clone(),
+            places: &self.places,
             by_id,
             redirects,
             index: self.index.to_parts(),
-            skeletons: self.skeletons.clone(),
+            skeletons: &self.skeletons,
             common_words,
-            files: self.files.clone(),
-            parents: self.parents.clone(),
+            files: &self.files,
+            parents: &self.parents,
         }
     }
 

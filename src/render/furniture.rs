@@ -60,6 +60,7 @@ pub fn draw_panel(pixmap: &mut Pixmap, b: &PxBox, fill: Rgba, stroke: Rgba, widt
 }
 
 /// Title block: title, subtitle and a note, top-left. Returns its box.
+#[derive(Debug, Clone)]
 pub struct TitleBlock {
     pub title: String,
     pub subtitle: String,
@@ -191,6 +192,7 @@ pub fn legend_entries(scene: &Scene, view: &View, sel: &Selection, stats: &DrawS
 }
 
 /// Legend geometry: rows of swatch + label, in one or more columns.
+#[derive(Debug, Clone)]
 pub struct Legend {
     pub entries: Vec<LegendEntry>,
     pub title: String,
@@ -304,6 +306,7 @@ fn draw_swatch(pixmap: &mut Pixmap, sw: &Swatch, x: f64, cy: f64, w: f64, s: f64
 }
 
 /// A scale bar: a round ground length whose pixel length is true at the view's centre latitude.
+#[derive(Debug, Clone)]
 pub struct ScaleBar {
     pub metres: f64,
     pub px: f64,

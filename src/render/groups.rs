@@ -89,6 +89,35 @@ impl RunCache {
         self.dir.as_ref().map(|d| d.join(format!("{}.{index}.run", file_part(part))))
     }
 
+    /// Where a part of a sheet keeps its label sprites ([`super::sprites`]); none when the cache is off.
+    pub fn sprites_file(&self, part: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(format!("{}.sprites", file_part(part))))
+    }
+
+    /// Draw what `draw` draws as an overlay of `pixmap`: into a transparent canvas of its own, kept under
+    /// `part` for `key` (everything the drawing depends on besides the caller's key), then blended over
+    /// `pixmap` — or blended straight from the cache when it holds it. Furniture is the same from one
+    /// edit to the next; the same arithmetic either way keeps a sheet byte-identical to one drawn anew.
+    pub fn overlay(&self, pixmap: &mut Pixmap, part: &str, key: &[u8], draw: impl FnOnce(&mut Pixmap)) {
+        let (w, h) = (pixmap.width(), pixmap.height());
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&self.key);
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(key);
+        let key = truncate(hasher.finalize());
+        if let Some(k) = self.load(part, 0, &key, w, h) {
+            if composite::over_rle(pixmap.data_mut(), &k.bytes[k.rle_at..]).is_some() {
+                return;
+            }
+        }
+        // A canvas of the size of one that exists: it cannot fail to be made.
+        let Some(mut layer) = Pixmap::new(w, h) else { return draw(pixmap) };
+        draw(&mut layer);
+        self.store(part, 0, &key, &layer, &DrawStats::default(), &Reads::default());
+        composite::over_pixmap(pixmap, &layer, 0, 0);
+    }
+
     /// Remove the kept runs of every sheet but these (a sheet removed from `maps.toml` leaves none behind).
     pub fn retain_sheets(&self, sheets: &[&str]) {
         let Some(dir) = &self.dir else { return };
@@ -96,7 +125,9 @@ impl RunCache {
         let prefixes: Vec<String> = sheets.iter().map(|s| format!("{}.", file_part(s))).collect();
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".run") && !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            if (name.ends_with(".run") || name.ends_with(".sprites"))
+                && !prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            {
                 let _ = std::fs::remove_file(e.path());
             }
         }

@@ -18,7 +18,7 @@ use super::scene::{Scene, Selection, ctx};
 use super::source::{Feature, Geom};
 use super::style::{Layer, LayerKind};
 use super::text::{FaceId, Fonts, TextBlock, fonts};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tiny_skia::{FillRule, LineJoin, Path, PathBuilder, Pixmap, Stroke, Transform};
 
 /// A placed label: what to draw and the boxes it occupies, in placement-view pixels.
@@ -657,23 +657,111 @@ fn touches(l: &PlacedLabel, dx: f64, dy: f64, w: f64, h: f64) -> bool {
 /// pixels owe to its level's label placement (an incremental build re-draws the tile when it changes).
 pub fn labels_digest(placement: &Placement, view: &View, w: f64, h: f64) -> super::source::Digest {
     let [dx, dy] = placement.view.offset_into(view);
+    digest_labels(dx, dy, placement.labels.iter().filter(|l| touches(l, dx, dy, w, h)).map(label_digest))
+}
+
+/// [`labels_digest`] through the placement's [`LabelCells`]: the same digest, looking only at the labels
+/// near the canvas and hashing each label once per level (a level has thousands of tiles).
+pub fn labels_digest_in(
+    placement: &Placement,
+    cells: &LabelCells,
+    view: &View,
+    w: f64,
+    h: f64,
+) -> super::source::Digest {
+    let [dx, dy] = placement.view.offset_into(view);
+    let near = cells.near(-dx - 1.0, -dy - 1.0, w - dx + 1.0, h - dy + 1.0);
+    let touching = near.into_iter().filter(|i| placement.labels.get(*i).is_some_and(|l| touches(l, dx, dy, w, h)));
+    digest_labels(dx, dy, touching.filter_map(|i| cells.digests.get(i).copied()))
+}
+
+/// The digest of labels by their own digests, at an offset; no label: all zeros, without hashing (most tiles
+/// of a level have none).
+fn digest_labels(dx: f64, dy: f64, labels: impl Iterator<Item = super::source::Digest>) -> super::source::Digest {
+    let mut labels = labels.peekable();
+    if labels.peek().is_none() {
+        return [0; 16];
+    }
     let mut hasher = blake3::Hasher::new();
     hasher.update(&dx.to_bits().to_le_bytes());
     hasher.update(&dy.to_bits().to_le_bytes());
-    for l in placement.labels.iter().filter(|l| touches(l, dx, dy, w, h)) {
-        hasher.update(l.text.as_bytes());
-        hasher.update(&[0]);
-        for p in l.path.points() {
-            hasher.update(&p.x.to_bits().to_le_bytes());
-            hasher.update(&p.y.to_bits().to_le_bytes());
-        }
-        for v in [l.color.r, l.color.g, l.color.b, l.color.a, l.halo.r, l.halo.g, l.halo.b, l.halo.a, l.halo_width] {
-            hasher.update(&v.to_bits().to_le_bytes());
-        }
+    for d in labels {
+        hasher.update(&d);
     }
     let mut d = [0u8; 16];
     d.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
     d
+}
+
+/// What a label looks like: text, path, colours, halo.
+fn label_digest(l: &PlacedLabel) -> super::source::Digest {
+    let mut bytes = Vec::with_capacity(l.text.len() + 1 + l.path.points().len() * 8 + 36);
+    bytes.extend_from_slice(l.text.as_bytes());
+    bytes.push(0);
+    for p in l.path.points() {
+        bytes.extend_from_slice(&p.x.to_bits().to_le_bytes());
+        bytes.extend_from_slice(&p.y.to_bits().to_le_bytes());
+    }
+    for v in [l.color.r, l.color.g, l.color.b, l.color.a, l.halo.r, l.halo.g, l.halo.b, l.halo.a, l.halo_width] {
+        bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
+    d
+}
+
+/// The labels of a placement by square cells of its pixels, each with the labels whose drawing (halo and
+/// anti-aliasing included) may reach into it.
+pub struct LabelCells {
+    cell: f64,
+    cells: HashMap<(i64, i64), Vec<usize>>,
+    /// Each label's [`label_digest`], in placement order.
+    digests: Vec<super::source::Digest>,
+}
+
+impl LabelCells {
+    /// Cells of `cell` pixels (a tile's size suits tiles).
+    pub fn new(placement: &Placement, cell: f64) -> LabelCells {
+        let cell = if cell.is_finite() && cell >= 1.0 { cell } else { 256.0 };
+        let mut cells: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+        for (i, l) in placement.labels.iter().enumerate() {
+            let b = l.path.bounds();
+            let m = f64::from(l.halo_width) + 2.0;
+            let f = |v: f64| (v / cell).floor() as i64;
+            let (x0, y0) = (f(f64::from(b.left()) - m), f(f64::from(b.top()) - m));
+            let (x1, y1) = (f(f64::from(b.right()) + m), f(f64::from(b.bottom()) + m));
+            // A degenerate label spanning a million cells goes to every query instead of into each cell.
+            if (x1 - x0) * (y1 - y0) > 1_000_000 {
+                cells.entry((i64::MIN, i64::MIN)).or_default().push(i);
+                continue;
+            }
+            for x in x0..=x1 {
+                for y in y0..=y1 {
+                    cells.entry((x, y)).or_default().push(i);
+                }
+            }
+        }
+        LabelCells { cell, cells, digests: placement.labels.iter().map(label_digest).collect() }
+    }
+
+    /// The labels that may reach into the box, in placement order.
+    fn near(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<usize> {
+        let f = |v: f64| (v / self.cell).floor() as i64;
+        let mut out: Vec<usize> = self.cells.get(&(i64::MIN, i64::MIN)).cloned().unwrap_or_default();
+        let (cx0, cy0, cx1, cy1) = (f(x0), f(y0), f(x1), f(y1));
+        if (cx1 - cx0).saturating_mul(cy1 - cy0) > self.cells.len() as i64 {
+            out.extend(self.cells.values().flatten());
+        } else {
+            for x in cx0..=cx1 {
+                for y in cy0..=cy1 {
+                    out.extend(self.cells.get(&(x, y)).into_iter().flatten());
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// Draw placed labels into a view at the same resolution as the placement (the same view, or a part of it).
@@ -704,6 +792,42 @@ mod tests {
             geom: Geom::Polygons(vec![vec![ring]]),
             bbox: Bbox::new(0.0, 0.0, 1000.0, 1000.0),
             digest: [digest; 16],
+        }
+    }
+
+    #[test]
+    fn the_digest_through_label_cells_is_the_digest_over_every_label() {
+        // A 1,024-pixel level; labels scattered over it, some across tile edges, one with a wide halo.
+        let level = View::new(Bbox::new(0.0, 0.0, 1024.0, 1024.0), 1024, 1024, 1.0);
+        let labels: Vec<PlacedLabel> = (0..40)
+            .map(|i| {
+                let (x, y) = ((i * 97 % 1000) as f32 + 0.3, (i * 61 % 1000) as f32 + 0.7);
+                let rect = tiny_skia::Rect::from_xywh(x, y, 30.0 + (i % 5) as f32 * 20.0, 10.0)
+                    .unwrap_or_else(|| panic!("rect {i}"));
+                PlacedLabel {
+                    layer: "places".into(),
+                    feature: None,
+                    text: format!("label {i}"),
+                    boxes: Vec::new(),
+                    path: PathBuilder::from_rect(rect),
+                    color: Rgba { r: 0.0, g: 0.0, b: 0.0, a: 1.0 },
+                    halo: Rgba::WHITE,
+                    halo_width: if i == 7 { 40.0 } else { 1.5 },
+                }
+            })
+            .collect();
+        let placement = Placement { view: level, labels, dropped: Vec::new() };
+        let cells = LabelCells::new(&placement, 256.0);
+        for tx in -1..5 {
+            for ty in -1..5 {
+                let (x0, y1) = (f64::from(tx) * 256.0, 1024.0 - f64::from(ty) * 256.0);
+                let tile = View::new(Bbox::new(x0, y1 - 256.0, x0 + 256.0, y1), 256, 256, 1.0);
+                assert_eq!(
+                    labels_digest_in(&placement, &cells, &tile, 256.0, 256.0),
+                    labels_digest(&placement, &tile, 256.0, 256.0),
+                    "tile {tx},{ty}"
+                );
+            }
         }
     }
 

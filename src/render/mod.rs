@@ -22,6 +22,7 @@ pub mod reads;
 pub mod scene;
 pub mod sheets;
 pub mod source;
+pub mod sprites;
 pub mod style;
 pub mod text;
 

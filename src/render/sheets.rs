@@ -9,6 +9,7 @@ use super::groups::{self, RunCache};
 use super::labels::{self, PlaceOptions, Placement};
 use super::mercator::{Bbox, MAX_LATITUDE, View, project};
 use super::scene::{DateWindow, Scene, Selection};
+use super::sprites;
 use super::style::Style;
 use super::text::FaceId;
 use serde::Deserialize;
@@ -347,10 +348,11 @@ fn map_part(
 ) -> Result<(Pixmap, DrawStats, Placement), RenderError> {
     let mut pm = new_pixmap(name, view.width, view.height)?;
     let mut stats = DrawStats::default();
-    groups::draw_map(&mut pm, scene, view, sel, &mut stats, runs, &format!("{name}.{part}"));
+    let part = format!("{name}.{part}");
+    groups::draw_map(&mut pm, scene, view, sel, &mut stats, runs, &part);
     let obs = obstacles(&stats);
     let placement = labels::place_labels(scene, view, sel, &obs, &stats.obstacles, PlaceOptions::default());
-    labels::draw_labels(&mut pm, &placement, view);
+    sprites::draw_labels(&mut pm, &placement, view, runs.sprites_file(&part).as_deref());
     Ok((pm, stats, placement))
 }
 
@@ -450,22 +452,28 @@ fn render_single(
     furniture_boxes.extend(sheet_frames.iter().map(|f| f.2));
     let obstacles: Vec<PxBox> = furniture_boxes.iter().map(|b| b.grow(3.0 * s)).collect();
     let placement = labels::place_labels(scene, &view, &sel, &obstacles, &stats.obstacles, PlaceOptions::default());
-    labels::draw_labels(&mut pixmap, &placement, &view);
+    let sprites_file = runs.sprites_file(&format!("{}.map", sheet.name));
+    sprites::draw_labels(&mut pixmap, &placement, &view, sprites_file.as_deref());
     let mut placements = vec![("map".to_string(), placement)];
     let mut offsets = vec![[0.0, 0.0]];
 
-    for (frame, caption, cap) in &sheet_frames {
-        furniture::draw_frame(&mut pixmap, frame, SHEET_BOX, 2.0 * s, false);
-        furniture::draw_text(
-            &mut pixmap,
-            caption,
-            FaceId::Bold,
-            11.0 * s,
-            cap.x0,
-            cap.y0,
-            SHEET_BOX,
-            Some((Rgba::WHITE, 2.5 * s)),
-        );
+    if !sheet_frames.is_empty() {
+        let key = format!("{sheet_frames:?}\0{s}");
+        runs.overlay(&mut pixmap, &format!("{}.frames", sheet.name), key.as_bytes(), |pm| {
+            for (frame, caption, cap) in &sheet_frames {
+                furniture::draw_frame(pm, frame, SHEET_BOX, 2.0 * s, false);
+                furniture::draw_text(
+                    pm,
+                    caption,
+                    FaceId::Bold,
+                    11.0 * s,
+                    cap.x0,
+                    cap.y0,
+                    SHEET_BOX,
+                    Some((Rgba::WHITE, 2.5 * s)),
+                );
+            }
+        });
     }
 
     // Detail enlargements.
@@ -480,9 +488,12 @@ fn render_single(
         let (mut pm, _, pl) = map_part(&sheet.name, &format!("detail-{i}"), scene, &dv, &dsel, runs, &|_| {
             vec![cap.grow(3.0 * s), dbar_box.grow(3.0 * s)]
         })?;
-        furniture::draw_panel(&mut pm, &cap, furniture::PAPER, furniture::INK, 0.0);
-        furniture::draw_text(&mut pm, &d.title, FaceId::Bold, 13.0 * s, 8.0 * s, 4.0 * s, furniture::INK, None);
-        dbar.draw(&mut pm, &dbar_box, s);
+        let key = format!("{cap:?}\0{}\0{dbar:?}\0{dbar_box:?}\0{s}", d.title);
+        runs.overlay(&mut pm, &format!("{}.detail-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
+            furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
+            furniture::draw_text(pm, &d.title, FaceId::Bold, 13.0 * s, 8.0 * s, 4.0 * s, furniture::INK, None);
+            dbar.draw(pm, &dbar_box, s);
+        });
         // Where the detail lies on the main map.
         let p0 = view.to_px([dv.bbox.min_x, dv.bbox.max_y]);
         let p1 = view.to_px([dv.bbox.max_x, dv.bbox.min_y]);
@@ -512,13 +523,18 @@ fn render_single(
         offsets.push([b.x0.round(), b.y0.round()]);
     }
 
-    if let Some(lb) = legend_box {
-        legend.draw(&mut pixmap, &lb, s, columns);
-    }
-    bar.draw(&mut pixmap, &bar_box, s);
-    furniture::draw_north_arrow(&mut pixmap, &north_box, s);
-    title.draw(&mut pixmap, &title_box, s);
-    furniture::draw_attribution(&mut pixmap, attribution, &attr_box, s);
+    let key = format!(
+        "{legend:?}\0{legend_box:?}\0{columns}\0{bar:?}\0{bar_box:?}\0{north_box:?}\0{title:?}\0{title_box:?}\0{attribution}\0{attr_box:?}\0{s}"
+    );
+    runs.overlay(&mut pixmap, &format!("{}.furniture", sheet.name), key.as_bytes(), |pm| {
+        if let Some(lb) = legend_box {
+            legend.draw(pm, &lb, s, columns);
+        }
+        bar.draw(pm, &bar_box, s);
+        furniture::draw_north_arrow(pm, &north_box, s);
+        title.draw(pm, &title_box, s);
+        furniture::draw_attribution(pm, attribution, &attr_box, s);
+    });
 
     let gt = super::georef::geotransform(&view, [0.0, 0.0]);
     Ok(RenderedSheet {
@@ -579,10 +595,13 @@ fn render_panels(
         let (mut pm, stats, pl) = map_part(&sheet.name, &format!("panel-{i}"), scene, &pv, &psel, runs, &|_| {
             vec![cap.grow(3.0 * s), bar_box.grow(3.0 * s), north.grow(3.0 * s)]
         })?;
-        furniture::draw_panel(&mut pm, &cap, furniture::PAPER, furniture::INK, 0.0);
-        furniture::draw_text(&mut pm, &p.title, FaceId::Bold, 16.0 * s, 10.0 * s, 5.0 * s, furniture::INK, None);
-        bar.draw(&mut pm, &bar_box, s);
-        furniture::draw_north_arrow(&mut pm, &north, s);
+        let key = format!("{cap:?}\0{}\0{bar:?}\0{bar_box:?}\0{north:?}\0{s}", p.title);
+        runs.overlay(&mut pm, &format!("{}.panel-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
+            furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
+            furniture::draw_text(pm, &p.title, FaceId::Bold, 16.0 * s, 10.0 * s, 5.0 * s, furniture::INK, None);
+            bar.draw(pm, &bar_box, s);
+            furniture::draw_north_arrow(pm, &north, s);
+        });
         let x = m + i as f64 * (pw + m);
         paste(&mut pixmap, &pm, x, top);
         furniture::draw_frame(
@@ -606,11 +625,15 @@ fn render_panels(
     let legend =
         Legend { entries: furniture::legend_entries(scene, &view, &sel, &all_stats), title: "Légende".into() };
     let legend_box = legend.layout(m, attr_box.y0 - m * 0.5, s, columns);
-    if !legend.entries.is_empty() {
-        legend.draw(&mut pixmap, &legend_box, s, columns);
-    }
-    title.draw(&mut pixmap, &title_box, s);
-    furniture::draw_attribution(&mut pixmap, attribution, &attr_box, s);
+    let key =
+        format!("{legend:?}\0{legend_box:?}\0{columns}\0{title:?}\0{title_box:?}\0{attribution}\0{attr_box:?}\0{s}");
+    runs.overlay(&mut pixmap, &format!("{}.furniture", sheet.name), key.as_bytes(), |pm| {
+        if !legend.entries.is_empty() {
+            legend.draw(pm, &legend_box, s, columns);
+        }
+        title.draw(pm, &title_box, s);
+        furniture::draw_attribution(pm, attribution, &attr_box, s);
+    });
     let gt = super::georef::geotransform(&view, origin);
     let note = format!("georeferenced on panel 1 ({}); the other panels show the same extent", sheet.panel[0].title);
     Ok(RenderedSheet {

@@ -380,12 +380,17 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     summary.label_seconds = started.elapsed().as_secs_f64();
     let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
     let size = f64::from(renderer.size());
+    let cells: HashMap<u8, crate::render::labels::LabelCells> =
+        placements.iter().map(|(z, p)| (*z, crate::render::labels::LabelCells::new(p, size))).collect();
     let bar = progress_bar(cfg, all.len());
     let outcomes: Vec<Outcome> = all
         .par_iter()
         .map(|t| {
             let view = renderer.view(t);
-            let labels = placements.get(&t.z).map(|p| crate::render::labels::labels_digest(p, &view, size, size));
+            let labels = placements
+                .get(&t.z)
+                .zip(cells.get(&t.z))
+                .map(|(p, c)| crate::render::labels::labels_digest_in(p, c, &view, size, size));
             if let Some(rec) = prev.tiles.get(&(t.z, t.x, t.y)).filter(|_| same_global) {
                 let labels_same = labels.is_none_or(|l| l == rec.labels);
                 if labels_same && !changes.touches(&rec.reads) && (!rec.drawn || present.contains(t)) {
@@ -532,6 +537,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     // The features are drawn: free them (and the tiles held for the archives) before the viewer, which reads
     // the overlay layers from their files. Peak memory at 10,000 articles depends on it.
     drop(renderer);
+    drop(cells);
     drop(placements);
     drop(fresh);
     cfg.shelf.clear();
