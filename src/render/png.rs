@@ -5,20 +5,22 @@ use tiny_skia::Pixmap;
 
 /// Encode a pixmap (premultiplied RGBA) as PNG.
 pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, String> {
-    let opaque = pixmap.pixels().iter().all(|p| p.alpha() == 255);
+    // Byte slices, not pixel by pixel: the conversion cost as much as the compression that way.
+    let rgba = pixmap.data();
+    let opaque = rgba.chunks_exact(4).all(|p| p[3] == 255);
     let (color, data) = if opaque {
-        let mut rgb = Vec::with_capacity(pixmap.pixels().len() * 3);
-        for p in pixmap.pixels() {
-            rgb.extend_from_slice(&[p.red(), p.green(), p.blue()]);
+        let mut rgb = vec![0u8; rgba.len() / 4 * 3];
+        for (d, p) in rgb.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+            d.copy_from_slice(&p[..3]);
         }
         (png::ColorType::Rgb, rgb)
     } else {
-        let mut rgba = Vec::with_capacity(pixmap.pixels().len() * 4);
+        let mut straight = Vec::with_capacity(rgba.len());
         for p in pixmap.pixels() {
             let c = p.demultiply();
-            rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+            straight.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
         }
-        (png::ColorType::Rgba, rgba)
+        (png::ColorType::Rgba, straight)
     };
     let mut out = Vec::with_capacity(data.len() / 4);
     {

@@ -71,7 +71,12 @@ struct Face {
     ascender: f32,
     descender: f32,
     cache: RwLock<HashMap<u16, Arc<[Seg]>>>,
+    /// Shaping plans by segment properties: compiling one costs more than shaping a label with it.
+    plans: RwLock<HashMap<PlanKey, Arc<harfrust::ShapePlan>>>,
 }
+
+/// What a shaping plan depends on besides the face.
+type PlanKey = (Direction, Option<harfrust::Script>, Option<harfrust::Language>);
 
 impl Face {
     fn load(bytes: &'static [u8]) -> Option<Face> {
@@ -85,7 +90,21 @@ impl Face {
             outlines,
             units_per_em,
             cache: RwLock::new(HashMap::new()),
+            plans: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The plan for a buffer's direction, script and language, compiled once.
+    fn plan(&self, buf: &Buffer) -> Arc<harfrust::ShapePlan> {
+        let key: PlanKey = (buf.direction(), buf.script(), buf.language().cloned());
+        if let Some(p) = self.plans.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return p;
+        }
+        let plan = Arc::new(harfrust::ShapePlan::new(&self.shaping, key.0, key.1, key.2.as_ref(), &[]));
+        if let Ok(mut plans) = self.plans.write() {
+            plans.insert(key, plan.clone());
+        }
+        plan
     }
 
     fn outline(&self, gid: u16) -> Arc<[Seg]> {
@@ -213,7 +232,8 @@ impl Fonts {
             buf.push_str(&run);
             buf.guess_segment_properties();
             buf.set_direction(if rtl { Direction::RightToLeft } else { Direction::LeftToRight });
-            if harfrust::shape(&shaper, &mut buf, ShapeOptions::new()).is_err() {
+            let plan = face.plan(&buf);
+            if harfrust::shape(&shaper, &mut buf, ShapeOptions::new().plan(Some(&plan))).is_err() {
                 continue;
             }
             for (info, pos) in buf.glyph_infos().iter().zip(buf.glyph_positions()) {
