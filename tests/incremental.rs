@@ -285,17 +285,20 @@ fn reshape_lake_tharthar(p: &Project) {
 }
 
 #[test]
-fn sheets_drawn_from_kept_basemap_runs_match_a_cold_build_even_when_the_kept_runs_are_damaged_or_stale() {
+fn sheets_drawn_from_kept_runs_overlays_and_label_sprites_match_a_cold_build_even_when_those_are_damaged_or_stale() {
     let p = Project::new("runs");
     p.build(&[]);
     let runs = p.path("out/.cache/sheets");
     let kept: Vec<PathBuf> = std::fs::read_dir(&runs)
         .unwrap_or_else(|e| panic!("{}: {e}", runs.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "run"))
+        .filter(|p| p.extension().is_some_and(|x| x == "run" || x == "sprites"))
         .collect();
-    assert!(!kept.is_empty(), "no basemap run kept in {}", runs.display());
-    // A damaged kept run (cut in half, or garbage) is drawn again, never used.
+    let named = |part: &str| kept.iter().any(|k| k.to_string_lossy().contains(part));
+    assert!(named(".map.0.run"), "no basemap run kept in {}", runs.display());
+    assert!(named(".furniture.0.run"), "no furniture overlay kept in {}", runs.display());
+    assert!(named(".map.sprites"), "no label sprites kept in {}", runs.display());
+    // A damaged kept run, overlay or sprites file (cut in half, or garbage) is drawn again, never used.
     for (i, f) in kept.iter().enumerate() {
         let bytes = std::fs::read(f).unwrap_or_default();
         let damaged = if i % 2 == 0 { bytes[..bytes.len() / 2].to_vec() } else { vec![0x5a; bytes.len()] };

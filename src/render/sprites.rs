@@ -41,7 +41,8 @@ type Kept = BTreeMap<Digest, (u32, u32, Vec<u8>)>;
 /// `file` keeps and keeping there exactly the sprites this drawing used (no file: every sprite is drawn, the
 /// same way).
 pub fn draw_labels(pixmap: &mut Pixmap, placement: &Placement, view: &View, file: Option<&Path>) {
-    let kept = file.map(load).unwrap_or_default();
+    let mut kept = file.map(load).unwrap_or_default();
+    let kept_count = kept.len();
     let [dx, dy] = placement.view.offset_into(view);
     let (w, h) = (f64::from(pixmap.width()), f64::from(pixmap.height()));
     let mut used = Kept::new();
@@ -52,19 +53,26 @@ pub fn draw_labels(pixmap: &mut Pixmap, placement: &Placement, view: &View, file
             continue;
         }
         let key = at.key(l);
-        let sprite = match kept.get(&key).and_then(|(sw, sh, rle)| decode(*sw, *sh, rle)) {
-            Some(p) => p,
+        // A kept sprite moves to the sprites used, bytes and all; one of the same key used twice is there.
+        let found = kept.remove(&key).or_else(|| used.get(&key).cloned());
+        let sprite = match found.as_ref().and_then(|(sw, sh, rle)| decode(*sw, *sh, rle)) {
+            Some(p) => {
+                if let Some(entry) = found {
+                    used.insert(key, entry);
+                }
+                p
+            }
             None => {
                 let Some(p) = at.draw(l) else { continue };
                 drew = true;
+                used.insert(key, (p.width(), p.height(), encode_rle(p.data())));
                 p
             }
         };
         composite::over_pixmap(pixmap, &sprite, at.x0 as i32, at.y0 as i32);
-        used.entry(key).or_insert_with(|| (sprite.width(), sprite.height(), encode_rle(sprite.data())));
     }
     if let Some(f) = file {
-        if drew || used.len() != kept.len() {
+        if drew || used.len() != kept_count {
             save(f, &used);
         }
     }
@@ -101,24 +109,22 @@ impl Sprite {
 
     /// Everything the sprite's pixels depend on.
     fn key(&self, l: &PlacedLabel) -> Digest {
-        let mut h = blake3::Hasher::new();
-        let (w, sh) = self.size();
-        h.update(&w.to_le_bytes());
-        h.update(&sh.to_le_bytes());
+        let (w, h) = self.size();
+        let mut bytes = Vec::with_capacity(64 + l.path.verbs().len() + l.path.points().len() * 8);
+        bytes.extend_from_slice(&w.to_le_bytes());
+        bytes.extend_from_slice(&h.to_le_bytes());
         for v in [self.tx, self.ty, l.color.r, l.color.g, l.color.b, l.color.a, l.halo.r, l.halo.g, l.halo.b, l.halo.a]
         {
-            h.update(&v.to_bits().to_le_bytes());
+            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
         }
-        h.update(&l.halo_width.to_bits().to_le_bytes());
-        for v in l.path.verbs() {
-            h.update(&[*v as u8]);
-        }
+        bytes.extend_from_slice(&l.halo_width.to_bits().to_le_bytes());
+        bytes.extend(l.path.verbs().iter().map(|v| *v as u8));
         for p in l.path.points() {
-            h.update(&p.x.to_bits().to_le_bytes());
-            h.update(&p.y.to_bits().to_le_bytes());
+            bytes.extend_from_slice(&p.x.to_bits().to_le_bytes());
+            bytes.extend_from_slice(&p.y.to_bits().to_le_bytes());
         }
         let mut d = [0u8; 16];
-        d.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
         d
     }
 
