@@ -77,6 +77,7 @@ const SCHEMA: &str = "
     CREATE UNIQUE INDEX metadata_name ON metadata (name);
     CREATE TABLE map (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_id TEXT);
     CREATE UNIQUE INDEX map_index ON map (zoom_level, tile_column, tile_row);
+    CREATE INDEX map_tile_id ON map (tile_id);
     CREATE TABLE images (tile_data BLOB, tile_id TEXT);
     CREATE UNIQUE INDEX images_id ON images (tile_id);
     CREATE VIEW tiles AS
@@ -184,6 +185,9 @@ pub fn update(
     let written = !changed.is_empty() || old_meta != rows;
     if written {
         let tx = db.transaction().map_err(sql_err(path, "begin"))?;
+        // Which tiles still use an image is asked for every image a changed tile released: without this index
+        // (files from before it) each question reads the whole map table.
+        tx.execute("CREATE INDEX IF NOT EXISTS map_tile_id ON map (tile_id)", []).map_err(sql_err(path, "map"))?;
         // The images of the tiles replaced or removed.
         let mut released: BTreeSet<String> = BTreeSet::new();
         if old_meta != rows {
