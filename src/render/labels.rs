@@ -356,7 +356,7 @@ fn smooth_for_label(pts: &[Px], size: f64) -> Vec<Px> {
     }
     let n = (total / step).floor() as usize;
     let measured = Measured::new(pts);
-    let samples: Vec<Px> = (0..=n).map(|i| measured.at(i as f64 * step).0).collect();
+    let samples = measured.points_every(step, n);
     let k = ((size * 1.5) / step).round().max(1.0) as usize;
     (0..samples.len())
         .map(|i| {
@@ -393,12 +393,25 @@ impl<'a> Measured<'a> {
         self.cum.last().copied().unwrap_or(0.0)
     }
 
-    /// As [`point_at`]: the point at distance `d` and the direction of its (non-degenerate) segment.
-    fn at(&self, d: f64) -> (Px, f64) {
-        let d = d.max(0.0);
+    /// `self.at(i * step).0` for `i` in `0..=n`, walking the line once instead of searching it for each
+    /// point (the same segments, so the same points).
+    fn points_every(&self, step: f64, n: usize) -> Vec<Px> {
+        let mut out = Vec::with_capacity(n + 1);
+        let mut j = 0;
+        for i in 0..=n {
+            let d = (i as f64 * step).max(0.0);
+            while j < self.cum.len() && self.cum[j] < d {
+                j += 1;
+            }
+            out.push(self.on_segment(j, d).0);
+        }
+        out
+    }
+
+    /// The point at distance `d` and its segment's direction, `j` being the first vertex at or beyond `d`
+    /// (its segment, from the vertex before, has a positive length).
+    fn on_segment(&self, j: usize, d: f64) -> (Px, f64) {
         let pts = self.pts;
-        // The first vertex at or beyond `d`; its segment (from the vertex before) has a positive length.
-        let j = self.cum.partition_point(|c| *c < d);
         let seg = if j == 0 {
             // d = 0: the first segment with a length, from its start.
             (0..pts.len().saturating_sub(1)).find(|&i| self.cum[i + 1] > self.cum[i])
@@ -416,6 +429,12 @@ impl<'a> Measured<'a> {
             }
             None => point_at(pts, f64::INFINITY),
         }
+    }
+
+    /// As [`point_at`]: the point at distance `d` and the direction of its (non-degenerate) segment.
+    fn at(&self, d: f64) -> (Px, f64) {
+        let d = d.max(0.0);
+        self.on_segment(self.cum.partition_point(|c| *c < d), d)
     }
 }
 
@@ -792,6 +811,20 @@ mod tests {
             geom: Geom::Polygons(vec![vec![ring]]),
             bbox: Bbox::new(0.0, 0.0, 1000.0, 1000.0),
             digest: [digest; 16],
+        }
+    }
+
+    #[test]
+    fn points_every_step_are_the_points_at_each_distance() {
+        // Repeated vertices (zero-length segments) at the start, in the middle and at the end.
+        let pts: Vec<Px> =
+            vec![[0.0, 0.0], [0.0, 0.0], [3.0, 4.0], [3.0, 4.0], [10.0, 4.0], [10.5, 9.25], [10.5, 9.25]];
+        let m = Measured::new(&pts);
+        for step in [0.1, 0.7, 1.0, 2.5] {
+            let n = (m.total() / step).floor() as usize + 2; // beyond the end too
+            let walked = m.points_every(step, n);
+            let searched: Vec<Px> = (0..=n).map(|i| m.at(i as f64 * step).0).collect();
+            assert_eq!(walked, searched, "step {step}");
         }
     }
 
