@@ -292,25 +292,27 @@ pub fn render_sheets_since(
             let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr, &runs));
             let r = r?;
             let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: files[0].clone(), msg })?;
-            Ok((r, read.merged(), bytes))
+            // Only the PNG is kept: the pixmap (7 MB a 1600×1200 sheet) is freed for the sheets still drawing.
+            let done = SheetSummary {
+                name: sheet.name.clone(),
+                png: files[0].clone(),
+                width: r.pixmap.width(),
+                height: r.pixmap.height(),
+                labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
+                dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
+            };
+            Ok((done, r.geotransform, r.notes, read.merged(), bytes))
         })
         .collect::<Result<_, RenderError>>()?;
-    for ((sheet, stem, files, key), (r, read, bytes)) in dirty.into_iter().zip(rendered) {
+    for ((sheet, stem, files, key), (done, geotransform, notes, read, bytes)) in dirty.into_iter().zip(rendered) {
         state.sheets.insert(stem, (key, read));
         write(files[0].clone(), &bytes, &mut summary)?;
-        write(files[1].clone(), georef::world_file(&r.geotransform).as_bytes(), &mut summary)?;
-        let mut meta: Vec<(&str, String)> = r.notes.clone();
+        write(files[1].clone(), georef::world_file(&geotransform).as_bytes(), &mut summary)?;
+        let mut meta: Vec<(&str, String)> = notes;
         meta.push(("frontmap:sheet", sheet.name.clone()));
         meta.push(("frontmap:scale", format_scale(cfg.scale)));
         write(files[2].clone(), georef::aux_xml(&meta).as_bytes(), &mut summary)?;
-        summary.sheets.push(SheetSummary {
-            name: sheet.name.clone(),
-            png: files[0].clone(),
-            width: r.pixmap.width(),
-            height: r.pixmap.height(),
-            labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
-            dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
-        });
+        summary.sheets.push(done);
     }
     Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
 }
