@@ -182,7 +182,7 @@ pub fn code_files(g: &Gazetteer, files: &[PathBuf], date: Option<DateRange>) -> 
     let coder = events.coder(g);
     let empty = Corpus::default();
     let mut seen = text::Deduper::default();
-    let mut raw = Vec::new();
+    let mut raw = crate::events::RawEvents::default();
     let mut warnings = Vec::new();
     for chunk in files.chunks(BATCH) {
         let read: Vec<Article> = chunk
@@ -533,7 +533,7 @@ fn layers(
     let (mut read_warnings, mut duplicates, mut event_warnings) = (Vec::new(), Vec::new(), Vec::new());
     let mut kept = 0;
     let mut places = crate::output::places::PlaceUses::default();
-    let mut raw = Vec::new();
+    let mut raw = crate::events::RawEvents::default();
     let mut readings = crate::project::Readings::default();
     for chunk in paths.chunks(BATCH) {
         let read: Vec<Article> =
