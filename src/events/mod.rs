@@ -45,6 +45,9 @@ impl RawEvents {
         for mut e in raw {
             e.source.article = self.shared(&e.source.article);
             e.source.quote = self.shared(&e.source.quote);
+            // Copied here too, for the same reason: the actors' names would pin the coding thread's pages.
+            e.actor1 = e.actor1.to_vec();
+            e.actor2 = e.actor2.to_vec();
             self.events.push(e);
         }
     }
