@@ -608,7 +608,7 @@ impl PmtilesJob<'_> {
     /// one the previous run wrote (one read instead of thousands), else from their files.
     fn run(&self) -> Result<pmtiles::PmtilesSummary, TilesError> {
         if let Some(d) = self.drawn {
-            return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d), None);
+            return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d));
         }
         let old: Option<Vec<u8>> = match self.previous {
             Some(want) if self.keep.iter().any(|t| !self.fresh.contains_key(t)) => {
@@ -633,7 +633,7 @@ impl PmtilesJob<'_> {
         }
         sorted.extend(from_files.iter().map(|(t, b)| (pmtiles::tile_id(t), b.as_slice())));
         sorted.sort_by_key(|(id, _)| *id);
-        pmtiles::write_sorted(&self.path, self.meta, &sorted, old.as_deref())
+        pmtiles::write_sorted(&self.path, self.meta, &sorted)
     }
 }
 
