@@ -173,6 +173,6 @@ fn the_launch_of_the_offensive_is_one_event_with_sources_from_several_articles()
         .filter(|e| e.date.start <= day("2017-10-26") && e.date.end >= day("2017-10-26"))
         .collect();
     assert_eq!(launches.len(), 1, "{:?}", launches.iter().map(|e| &e.id).collect::<Vec<_>>());
-    let articles: std::collections::BTreeSet<&str> = launches[0].sources.iter().map(|s| s.article.as_str()).collect();
+    let articles: std::collections::BTreeSet<&str> = launches[0].sources.iter().map(|s| &*s.article).collect();
     assert!(articles.len() >= 4, "launch reported by {articles:?}");
 }

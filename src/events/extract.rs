@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use geo::{Coord, Point};
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// An event as one sentence reports it, before merging.
 #[derive(Debug, Clone)]
@@ -541,8 +542,8 @@ impl Coder<'_> {
         let actors = self.find_actors(&ws);
         let source_range = article.source_range(sentence.range.clone());
         let quote = SourceQuote {
-            article: article.id.clone(),
-            quote: article.text[sentence.range.clone()].to_string(),
+            article: Arc::from(article.id.as_str()),
+            quote: Arc::from(&article.text[sentence.range.clone()]),
             start: source_range.start,
         };
         let is_actor = self.lex.actors.iter().position(|a| a.id == "is");

@@ -29,6 +29,40 @@ impl Default for EventCoder {
     }
 }
 
+/// The raw events of a corpus, gathered an article at a time until they are merged. Identical quotes and
+/// article ids are kept once (a corpus repeats its sentences: 41,525 quotes, 9,037 distinct, at 10,000
+/// synthetic articles), each copy made here, on the gathering thread, so the long-lived strings do not pin
+/// the pages of the coding threads' short-lived ones (issue 8).
+#[derive(Debug, Default)]
+pub struct RawEvents {
+    events: Vec<extract::RawEvent>,
+    strings: std::collections::HashSet<std::sync::Arc<str>>,
+}
+
+impl RawEvents {
+    /// Add the raw events of the next article.
+    pub fn extend(&mut self, raw: Vec<extract::RawEvent>) {
+        for mut e in raw {
+            e.source.article = self.shared(&e.source.article);
+            e.source.quote = self.shared(&e.source.quote);
+            // Copied here too, for the same reason: the actors' names would pin the coding thread's pages.
+            e.actor1 = e.actor1.to_vec();
+            e.actor2 = e.actor2.to_vec();
+            self.events.push(e);
+        }
+    }
+
+    /// The one copy of `s`.
+    fn shared(&mut self, s: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        if let Some(kept) = self.strings.get(s) {
+            return kept.clone();
+        }
+        let kept: std::sync::Arc<str> = std::sync::Arc::from(&**s);
+        self.strings.insert(kept.clone());
+        kept
+    }
+}
+
 /// Events of a corpus plus the warnings met while coding them.
 #[derive(Debug, Default)]
 pub struct Coded {
@@ -67,8 +101,11 @@ impl EventCoder {
     }
 
     /// Merge the raw events of a corpus (in article order) into events.
-    pub fn merge(&self, raw: Vec<extract::RawEvent>, g: &Gazetteer) -> Vec<Event> {
-        merge::merge(raw, g, &self.lexicon)
+    pub fn merge(&self, raw: RawEvents, g: &Gazetteer) -> Vec<Event> {
+        // The sharing table goes first: the quotes live on in the events.
+        let RawEvents { events, strings } = raw;
+        drop(strings);
+        merge::merge(events, g, &self.lexicon)
     }
 
     /// Code and merge the events of `articles` (with their geoparse results, same order). Articles are
@@ -78,7 +115,7 @@ impl EventCoder {
         let coder = self.coder(g);
         let per_article: Vec<(Vec<extract::RawEvent>, Vec<String>)> =
             articles.par_iter().zip(parsed.par_iter()).map(|(a, p)| Self::article_events(&coder, a, p)).collect();
-        let mut raw = Vec::new();
+        let mut raw = RawEvents::default();
         let mut warnings = Vec::new();
         for (r, w) in per_article {
             raw.extend(r);

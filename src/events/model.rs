@@ -3,6 +3,7 @@
 use crate::text::DateRange;
 use geo::Coord;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The action a sentence reports, before it is mapped to ACLED's types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,11 +64,13 @@ impl Category {
     }
 }
 
-/// Where an event was read: the article and the exact words.
+/// Where an event was read: the article and the exact words. Shared strings: a corpus repeats its sentences
+/// (wire copy) and an article's events share its id, so [`RawEvents`](super::RawEvents) keeps one copy of
+/// each (issue 8).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct SourceQuote {
-    pub article: String,
-    pub quote: String,
+    pub article: Arc<str>,
+    pub quote: Arc<str>,
     /// Byte offset of the quote in the original file.
     pub start: usize,
 }

@@ -13,7 +13,7 @@ use std::io::Write;
 pub fn feature(e: &Event, g: &Gazetteer) -> Value {
     let p = &g.places[e.place];
     let sources: Vec<Value> = e.sources.iter().map(|s| json!({"article": s.article, "quote": s.quote})).collect();
-    let mut articles: Vec<&str> = e.sources.iter().map(|s| s.article.as_str()).collect();
+    let mut articles: Vec<&str> = e.sources.iter().map(|s| &*s.article).collect();
     articles.dedup();
     json!({
         "type": "Feature",

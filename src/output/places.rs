@@ -33,7 +33,8 @@ pub fn mention_line(article: &Article, m: &Mention, g: &Gazetteer) -> String {
 struct PlaceUse {
     mentions: usize,
     precision: u8,
-    articles: Vec<String>,
+    /// The citing articles, as indices into [`PlaceUses`]'s ids.
+    articles: Vec<usize>,
 }
 
 /// What `out/places.geojson` counts, gathered an article at a time: a build streaming its corpus keeps this
@@ -43,19 +44,29 @@ pub struct PlaceUses {
     /// By gazetteer index while counting (no id copied per mention), by id for the output.
     by_place: HashMap<usize, PlaceUse>,
     mentions: usize,
+    /// The ids of the articles counted, each once: a place lists indices into these, not copies (131,676
+    /// place–article pairs at 10,000 articles, 40 bytes each as copies; issue 8).
+    articles: Vec<String>,
 }
 
 impl PlaceUses {
     /// Count the mentions of the next article.
     pub fn add(&mut self, article: &str, mentions: &[Mention]) {
         self.mentions += mentions.len();
+        if mentions.is_empty() {
+            return;
+        }
+        if self.articles.last().map(String::as_str) != Some(article) {
+            self.articles.push(article.to_string());
+        }
+        let index = self.articles.len() - 1;
         for m in mentions {
             let e = self.by_place.entry(m.place).or_insert(PlaceUse { precision: 3, ..Default::default() });
             e.mentions += 1;
             e.precision = e.precision.min(m.geo_precision);
             // An article's mentions come together: it is listed once, when its first one is met.
-            if e.articles.last().map(String::as_str) != Some(article) {
-                e.articles.push(article.to_string());
+            if e.articles.last() != Some(&index) {
+                e.articles.push(index);
             }
         }
     }
@@ -67,8 +78,9 @@ impl PlaceUses {
 
     /// Write `out/places.geojson` a feature at a time; returns how many places it has.
     pub fn write(self, w: &mut dyn Write, g: &Gazetteer) -> std::io::Result<usize> {
+        let PlaceUses { by_place, articles, .. } = self;
         let mut uses: Vec<(String, (usize, PlaceUse))> =
-            self.by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
+            by_place.into_iter().map(|(i, u)| (g.places[i].id.clone(), (i, u))).collect();
         uses.sort_by(|a, b| a.0.cmp(&b.0));
         let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
         for (_, (i, _)) in &uses {
@@ -78,9 +90,10 @@ impl PlaceUses {
         }
         let count = uses.len();
         let bbox = if count == 0 { None } else { Some(bbox) };
-        let features = uses.into_iter().map(|(id, (i, mut u))| {
+        let features = uses.into_iter().map(|(id, (i, u))| {
             let p = &g.places[i];
-            u.articles.sort();
+            let mut cited: Vec<&str> = u.articles.iter().filter_map(|a| articles.get(*a)).map(String::as_str).collect();
+            cited.sort();
             json!({
                 "type": "Feature",
                 "id": id,
@@ -96,7 +109,7 @@ impl PlaceUses {
                     "source": p.source.as_str(),
                     "geo_precision": u.precision,
                     "mention_count": u.mentions,
-                    "articles": u.articles,
+                    "articles": cited,
                 }
             })
         });

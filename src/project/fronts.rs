@@ -266,7 +266,7 @@ fn event_actor(events: &[Event], article: &str, sentence: std::ops::Range<usize>
     events
         .iter()
         .filter(|e| e.actor1.is_some())
-        .filter(|e| e.sources.iter().any(|s| s.article == article && sentence.contains(&s.start)))
+        .filter(|e| e.sources.iter().any(|s| *s.article == *article && sentence.contains(&s.start)))
         .max_by_key(|e| (e.place == objective, std::cmp::Reverse(e.id.clone())))
         .and_then(|e| e.actor1.clone())
 }

@@ -155,6 +155,9 @@ pub struct Readings {
 impl Readings {
     /// Add the reading of the next article.
     pub fn add(&mut self, r: Reading) {
+        // Copied on this thread: the corpus-long strings of a reading made on a pool thread would otherwise
+        // pin that thread's pages of short-lived text and mentions (issue 8).
+        let r = r.clone();
         self.pockets.extend(r.pockets);
         if !r.fronts.is_empty() {
             self.fronts.push(r.fronts);

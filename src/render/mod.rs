@@ -117,26 +117,44 @@ impl RenderSummary {
 /// The attribution line: the sheets' data credits, then each outlet named in the corpus file once
 /// ("AFP (via a French-language news site)" counts as AFP; "AFP / VNA (…)" names two outlets).
 pub fn attribution(base: &str, corpus: Option<&Path>) -> String {
-    let mut outlets: Vec<String> = Vec::new();
-    if let Some(text) = corpus.and_then(|p| std::fs::read_to_string(p).ok()) {
-        if let Ok(v) = text.parse::<toml::Table>() {
-            if let Some(arts) = v.get("articles").and_then(|a| a.as_table()) {
-                for (_, a) in arts {
-                    let Some(src) = a.get("source").and_then(|s| s.as_str()) else { continue };
-                    for part in src.split(" / ") {
-                        let name = match part.find("(via") {
-                            Some(i) => part[..i].trim(),
-                            None => part.trim(),
-                        };
-                        if !name.is_empty() && !outlets.iter().any(|o| o == name) && !base.contains(name) {
-                            outlets.push(name.to_string());
-                        }
+    let named = corpus.and_then(|p| std::fs::read_to_string(p).ok()).map(|text| outlets(&text)).unwrap_or_default();
+    let outlets: Vec<&str> = named.iter().map(String::as_str).filter(|name| !base.contains(name)).collect();
+    if outlets.is_empty() { base.to_string() } else { format!("{base} · {}", outlets.join(" · ")) }
+}
+
+/// The outlets a corpus file names, each once, in order. Parsed once per content: a build's sheets and
+/// tiles both ask at the same time, and the parse of a 10,000-article corpus file takes tens of megabytes
+/// for a moment (issue 8); the second asker waits for the first's answer.
+fn outlets(text: &str) -> std::sync::Arc<[String]> {
+    type Memo = Option<([u8; 32], std::sync::Arc<[String]>)>;
+    static MEMO: std::sync::Mutex<Memo> = std::sync::Mutex::new(None);
+    let key = *blake3::hash(text.as_bytes()).as_bytes();
+    let mut memo = MEMO.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((k, named)) = &*memo {
+        if *k == key {
+            return named.clone();
+        }
+    }
+    let mut named: Vec<String> = Vec::new();
+    if let Ok(v) = text.parse::<toml::Table>() {
+        if let Some(arts) = v.get("articles").and_then(|a| a.as_table()) {
+            for (_, a) in arts {
+                let Some(src) = a.get("source").and_then(|s| s.as_str()) else { continue };
+                for part in src.split(" / ") {
+                    let name = match part.find("(via") {
+                        Some(i) => part[..i].trim(),
+                        None => part.trim(),
+                    };
+                    if !name.is_empty() && !named.iter().any(|o| o == name) {
+                        named.push(name.to_string());
                     }
                 }
             }
         }
     }
-    if outlets.is_empty() { base.to_string() } else { format!("{base} · {}", outlets.join(" · ")) }
+    let named: std::sync::Arc<[String]> = named.into();
+    *memo = Some((key, named.clone()));
+    named
 }
 
 /// A style-relative path with `cfg.path_prefixes` applied.
@@ -293,25 +311,27 @@ pub fn render_sheets_since(
             let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr, &runs));
             let r = r?;
             let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: files[0].clone(), msg })?;
-            Ok((r, read.merged(), bytes))
+            // Only the PNG is kept: the pixmap (7 MB a 1600×1200 sheet) is freed for the sheets still drawing.
+            let done = SheetSummary {
+                name: sheet.name.clone(),
+                png: files[0].clone(),
+                width: r.pixmap.width(),
+                height: r.pixmap.height(),
+                labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
+                dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
+            };
+            Ok((done, r.geotransform, r.notes, read.merged(), bytes))
         })
         .collect::<Result<_, RenderError>>()?;
-    for ((sheet, stem, files, key), (r, read, bytes)) in dirty.into_iter().zip(rendered) {
+    for ((sheet, stem, files, key), (done, geotransform, notes, read, bytes)) in dirty.into_iter().zip(rendered) {
         state.sheets.insert(stem, (key, read));
         write(files[0].clone(), &bytes, &mut summary)?;
-        write(files[1].clone(), georef::world_file(&r.geotransform).as_bytes(), &mut summary)?;
-        let mut meta: Vec<(&str, String)> = r.notes.clone();
+        write(files[1].clone(), georef::world_file(&geotransform).as_bytes(), &mut summary)?;
+        let mut meta: Vec<(&str, String)> = notes;
         meta.push(("frontmap:sheet", sheet.name.clone()));
         meta.push(("frontmap:scale", format_scale(cfg.scale)));
         write(files[2].clone(), georef::aux_xml(&meta).as_bytes(), &mut summary)?;
-        summary.sheets.push(SheetSummary {
-            name: sheet.name.clone(),
-            png: files[0].clone(),
-            width: r.pixmap.width(),
-            height: r.pixmap.height(),
-            labels: r.placements.iter().map(|(_, p)| p.labels.len()).sum(),
-            dropped: r.placements.iter().flat_map(|(_, p)| p.dropped.iter().cloned()).collect(),
-        });
+        summary.sheets.push(done);
     }
     Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
 }

@@ -96,7 +96,13 @@ impl SourceShelf {
 
     /// Let go of every source (their memory is freed once no scene holds them either).
     pub fn clear(&self) {
-        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.forget(|_| true);
+    }
+
+    /// Let go of the sources whose id `which` picks: a scene done with them frees them early (a scene loading
+    /// one later reads its file again).
+    pub fn forget(&self, which: impl Fn(&str) -> bool) {
+        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(id, _, _), _| !which(id));
     }
 }
 

@@ -377,6 +377,11 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         levels.par_iter().map(|l| (l.z, labels::place_level(&prep.scene, l, &prep.sel, &avoid, cfg.scale))).collect()
     };
     summary.labels = placements.values().map(|p| p.labels.len()).sum();
+    // The dated sources only kept the labels off the viewer's dots: unless drawn into the tiles, they go now
+    // (megabytes of events at 10,000 articles), before the tiles are drawn.
+    if !cfg.all_layers {
+        drop_features(&mut prep.scene, &cfg.shelf, |id| prep.overlay.contains(id));
+    }
     summary.label_seconds = started.elapsed().as_secs_f64();
     let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
     let size = f64::from(renderer.size());
@@ -467,6 +472,12 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         }
     }
     summary.render_seconds = started.elapsed().as_secs_f64();
+    // The features are drawn: free them (and the labels) before the archives, which hold every tile twice
+    // over. Peak memory at 10,000 articles depends on it.
+    drop(renderer);
+    drop(cells);
+    drop(placements);
+    drop_features(&mut prep.scene, &cfg.shelf, |_| true);
     if cfg.mbtiles || cfg.pmtiles {
         let meta = metadata(&prep, cfg)?;
         let in_place = same_global && !prev.tiles.is_empty() && cfg.mbtiles && cfg.mbtiles_path().is_file();
@@ -534,21 +545,8 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
             summary.files_unchanged += 1;
         }
     }
-    // The features are drawn: free them (and the tiles held for the archives) before the viewer, which reads
-    // the overlay layers from their files. Peak memory at 10,000 articles depends on it.
-    drop(renderer);
-    drop(cells);
-    drop(placements);
+    // The tiles held for the archives go before the viewer, which reads the overlay layers from their files.
     drop(fresh);
-    cfg.shelf.clear();
-    for source in prep.scene.sources.values_mut() {
-        *source = std::sync::Arc::new(crate::render::source::Source {
-            id: source.id.clone(),
-            path: source.path.clone(),
-            features: Vec::new(),
-            present: source.present,
-        });
-    }
     if cfg.viewer && (cfg.scale - 1.0).abs() < 1e-9 {
         let url = format!("{}/{{z}}/{{x}}/{{y}}.png", cfg.stem());
         let input = crate::viewer::ViewerInput {
@@ -564,6 +562,20 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
+}
+
+/// Empty the sources of `scene` that `which` picks, on `shelf` too (ids, paths and presence stay): their
+/// features are freed once no other scene holds them.
+fn drop_features(scene: &mut Scene, shelf: &crate::render::scene::SourceShelf, which: impl Fn(&str) -> bool) {
+    shelf.forget(&which);
+    for (id, source) in scene.sources.iter_mut().filter(|(id, _)| which(id)) {
+        *source = Arc::new(crate::render::source::Source {
+            id: id.clone(),
+            path: source.path.clone(),
+            features: Vec::new(),
+            present: source.present,
+        });
+    }
 }
 
 /// Every drawn tile and its bytes: fresh from this run, or read from its file.
@@ -602,7 +614,7 @@ impl PmtilesJob<'_> {
     /// one the previous run wrote (one read instead of thousands), else from their files.
     fn run(&self) -> Result<pmtiles::PmtilesSummary, TilesError> {
         if let Some(d) = self.drawn {
-            return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d), None);
+            return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d));
         }
         let old: Option<Vec<u8>> = match self.previous {
             Some(want) if self.keep.iter().any(|t| !self.fresh.contains_key(t)) => {
@@ -627,7 +639,7 @@ impl PmtilesJob<'_> {
         }
         sorted.extend(from_files.iter().map(|(t, b)| (pmtiles::tile_id(t), b.as_slice())));
         sorted.sort_by_key(|(id, _)| *id);
-        pmtiles::write_sorted(&self.path, self.meta, &sorted, old.as_deref())
+        pmtiles::write_sorted(&self.path, self.meta, &sorted)
     }
 }
 

@@ -167,6 +167,15 @@ pub fn sorted(tiles: &[(TileId, Arc<Vec<u8>>)]) -> Vec<(u64, &[u8])> {
 /// The whole archive of tiles given in tile id order (the bytes may live anywhere: fresh tiles, or the
 /// data section of the previous archive); same tiles, same bytes as [`archive`].
 pub fn archive_sorted(meta: &Metadata, sorted: &[(u64, &[u8])]) -> std::io::Result<(Vec<u8>, usize, usize)> {
+    let mut out = Vec::new();
+    let (entries, images) = write_archive(meta, sorted, &mut out)?;
+    Ok((out, entries, images))
+}
+
+/// [`archive_sorted`] streamed into `w`, the images straight from `sorted`: the archive (as large as every
+/// distinct tile) is never held whole beside the tiles (issue 8). Returns the directory entries and images
+/// written.
+pub fn write_archive(meta: &Metadata, sorted: &[(u64, &[u8])], out: &mut dyn Write) -> std::io::Result<(usize, usize)> {
     // Identical images are stored once, in the order they first appear; the data section is copied straight
     // into the archive once the directories (whose size decides where it starts) are known.
     let mut images: Vec<&[u8]> = Vec::new();
@@ -229,45 +238,53 @@ pub fn archive_sorted(meta: &Metadata, sorted: &[(u64, &[u8])]) -> std::io::Resu
     h.extend_from_slice(&e7(meta.center.0).to_le_bytes());
     h.extend_from_slice(&e7(meta.center.1).to_le_bytes());
     debug_assert_eq!(h.len(), HEADER_LEN);
-    let mut out = Vec::with_capacity((data_off + data_len) as usize);
     for part in [&h, &root, &metadata, &leaves] {
-        out.extend_from_slice(part);
+        out.write_all(part)?;
     }
     for image in &images {
-        out.extend_from_slice(image);
+        out.write_all(image)?;
     }
-    Ok((out, entries.len(), images.len()))
+    Ok((entries.len(), images.len()))
+}
+
+/// A writer that hashes and counts the bytes it passes on.
+struct Hashing<'a> {
+    w: &'a mut dyn Write,
+    hasher: blake3::Hasher,
+    len: u64,
+}
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
 }
 
 /// Write the archive to `path` atomically (unchanged files are left alone).
 pub fn write(path: &Path, meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> Result<PmtilesSummary, TilesError> {
-    write_sorted(path, meta, &sorted(tiles), None)
+    write_sorted(path, meta, &sorted(tiles))
 }
 
-/// [`write()`] of tiles in tile id order; `old`, the file's current bytes when the caller has read them,
-/// spares reading them again to tell whether the archive changed.
-pub fn write_sorted(
-    path: &Path,
-    meta: &Metadata,
-    sorted: &[(u64, &[u8])],
-    old: Option<&[u8]>,
-) -> Result<PmtilesSummary, TilesError> {
+/// [`write()`] of tiles in tile id order, streamed into a temporary sibling that replaces the file only when
+/// their bytes differ.
+pub fn write_sorted(path: &Path, meta: &Metadata, sorted: &[(u64, &[u8])]) -> Result<PmtilesSummary, TilesError> {
     let werr = |source| TilesError::Write { path: path.to_path_buf(), source };
-    let (bytes, entries, images) = archive_sorted(meta, sorted).map_err(werr)?;
-    let written = match old {
-        Some(old) if old == bytes.as_slice() => false,
-        Some(_) => crate::atomic::replace(path, &bytes).map(|()| true).map_err(werr)?,
-        None => crate::atomic::write(path, &bytes).map_err(werr)?,
+    let fill = |w: &mut dyn Write| {
+        let mut w = Hashing { w, hasher: blake3::Hasher::new(), len: 0 };
+        let (entries, images) = write_archive(meta, sorted, &mut w).map_err(werr)?;
+        let mut d = [0u8; 16];
+        d.copy_from_slice(&w.hasher.finalize().as_bytes()[..16]);
+        Ok((entries, images, w.len, d))
     };
-    Ok(PmtilesSummary {
-        path: path.to_path_buf(),
-        tiles: sorted.len(),
-        entries,
-        images,
-        bytes: bytes.len() as u64,
-        written,
-        digest: digest(&bytes),
-    })
+    let ((entries, images, bytes, digest), written) = crate::atomic::write_streamed(path, werr, fill)?;
+    Ok(PmtilesSummary { path: path.to_path_buf(), tiles: sorted.len(), entries, images, bytes, written, digest })
 }
 
 /// The digest of an archive's bytes (recorded in the tiles state).
