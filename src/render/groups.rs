@@ -27,7 +27,7 @@ use super::draw::{self, DrawStats};
 use super::mercator::View;
 use super::reads::{self, Reads};
 use super::scene::{Scene, Selection};
-use super::source::Digest;
+use super::source::{self, Digest};
 use super::style::{Layer, LayerKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ impl RunCache {
                 for f in &s.features {
                     h.update(&f.digest);
                 }
-                (id.clone(), truncate(h.finalize()))
+                (id.clone(), source::short(h.finalize()))
             })
             .collect();
         RunCache { dir: Some(dir.to_path_buf()), key, sources }
@@ -82,7 +82,7 @@ impl RunCache {
                 h.update(d);
             }
         }
-        truncate(h.finalize())
+        source::short(h.finalize())
     }
 
     fn path(&self, part: &str, index: usize) -> Option<PathBuf> {
@@ -105,7 +105,7 @@ impl RunCache {
         hasher.update(part.as_bytes());
         hasher.update(&[0]);
         hasher.update(key);
-        let key = truncate(hasher.finalize());
+        let key = source::short(hasher.finalize());
         if let Some(k) = self.load(part, 0, &key, w, h) {
             if composite::over_rle(pixmap.data_mut(), &k.bytes[k.rle_at..]).is_some() {
                 return;
@@ -174,12 +174,6 @@ impl RunCache {
 /// A sheet or part name as it appears in a run's file name.
 fn file_part(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '.' }).collect()
-}
-
-fn truncate(h: blake3::Hash) -> Digest {
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&h.as_bytes()[..16]);
-    d
 }
 
 /// A run read back from the cache.

@@ -15,7 +15,7 @@ use super::expr::{Rgba, Val};
 use super::geometry::{self, Px};
 use super::mercator::View;
 use super::scene::{Scene, Selection, ctx};
-use super::source::{Feature, Geom};
+use super::source::{self, Feature, Geom};
 use super::style::{Layer, LayerKind};
 use super::text::{FaceId, Fonts, TextBlock, fonts};
 use std::collections::{BTreeMap, HashMap};
@@ -615,8 +615,7 @@ impl AnchorMemo {
         let mut h = blake3::Hasher::new();
         h.update(format!("{view:?}\0{height}\0").as_bytes());
         h.update(&f.digest);
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        let key = source::short(h.finalize());
         let known = self.0.lock().ok().and_then(|t| t.known.get(&key).copied());
         let anchor = known.unwrap_or_else(compute);
         if let Ok(mut t) = self.0.lock() {
@@ -707,9 +706,7 @@ fn digest_labels(dx: f64, dy: f64, labels: impl Iterator<Item = super::source::D
     for d in labels {
         hasher.update(&d);
     }
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    d
+    source::short(hasher.finalize())
 }
 
 /// What a label looks like: text, path, colours, halo.
@@ -724,9 +721,7 @@ fn label_digest(l: &PlacedLabel) -> super::source::Digest {
     for v in [l.color.r, l.color.g, l.color.b, l.color.a, l.halo.r, l.halo.g, l.halo.b, l.halo.a, l.halo_width] {
         bytes.extend_from_slice(&v.to_bits().to_le_bytes());
     }
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
-    d
+    source::short(blake3::hash(&bytes))
 }
 
 /// The labels of a placement by square cells of its pixels, each with the labels whose drawing (halo and

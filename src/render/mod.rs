@@ -252,9 +252,7 @@ fn sheet_key(cfg: &RenderConfig, sheets: &SheetsFile, name: &str, attr: &str) ->
         h.update(&[0xff]);
     }
     h.update(format!("{name}\0{}\0{attr}", cfg.scale).as_bytes());
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
-    d
+    source::short(h.finalize())
 }
 
 /// [`render_sheets`], re-rendering only the sheets whose inputs changed since the run that returned

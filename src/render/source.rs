@@ -107,6 +107,13 @@ impl Properties for Map<String, Value> {
 /// A 128-bit content digest (BLAKE3, truncated).
 pub type Digest = [u8; 16];
 
+/// A BLAKE3 hash cut to a [`Digest`] (what every kept item of the renderer is keyed by).
+pub fn short(h: blake3::Hash) -> Digest {
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&h.as_bytes()[..16]);
+    d
+}
+
 /// The digest of what of a feature can change a drawing: its geometry as written, its id and the
 /// properties kept (every property a layer reads, see [`Style::source_properties`]), keys sorted.
 ///
@@ -123,9 +130,7 @@ fn digest(geometry: &Value, id: Option<&str>, props: &Props) -> Digest {
         h.update(&[0]);
         let _ = serde_json::to_writer(&mut h, v);
     }
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
-    d
+    short(h.finalize())
 }
 
 impl Feature {

@@ -26,7 +26,7 @@ use super::draw;
 use super::groups::encode_rle;
 use super::labels::{PlacedLabel, Placement};
 use super::mercator::View;
-use super::source::Digest;
+use super::source::{self, Digest};
 use std::collections::BTreeMap;
 use std::path::Path;
 use tiny_skia::{FillRule, LineJoin, Pixmap, Stroke, Transform};
@@ -123,9 +123,7 @@ impl Sprite {
             bytes.extend_from_slice(&p.x.to_bits().to_le_bytes());
             bytes.extend_from_slice(&p.y.to_bits().to_le_bytes());
         }
-        let mut d = [0u8; 16];
-        d.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..16]);
-        d
+        source::short(blake3::hash(&bytes))
     }
 
     /// The label, halo first, on a transparent canvas of its own.

@@ -32,7 +32,7 @@ pub use tile::{TileId, TileRange};
 use crate::render::reads::{self, FeatureIndex, Reads};
 use crate::render::scene::{DateWindow, Scene, Selection};
 use crate::render::sheets::{DateSpec, SheetsFile};
-use crate::render::source::Digest;
+use crate::render::source::{self, Digest};
 use crate::render::style::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raster::{TileImage, TileRenderer};
@@ -327,9 +327,7 @@ fn global_key(cfg: &TilesConfig, prep: &Prepared) -> Digest {
     h.update(
         format!("{:?}|{:?}|{}|{}|{}", prep.plan, prep.sel, cfg.scale, cfg.all_layers, prep.attribution).as_bytes(),
     );
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&h.finalize().as_bytes()[..16]);
-    d
+    source::short(h.finalize())
 }
 
 /// A drawn tile and its PNG.
