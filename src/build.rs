@@ -444,7 +444,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     // the other leaves idle (a sheet waiting on its slowest part, tiles on their archives).
     let same_binary = state.binary == binary;
     let previous_sheets = same_binary.then_some(state.sheets.as_slice());
-    let previous_tiles = state.tiles.get("tiles").filter(|_| same_binary).map(Vec::as_slice);
+    let previous_tiles = state.tiles.get("tiles").filter(|_| same_binary).map(|b| b.as_slice());
     let (sheets, pyramid) = rayon::join(
         || crate::render::render_sheets_since(&render, previous_sheets),
         || crate::tiles::build_tiles_since(&tiles, previous_tiles),
@@ -460,7 +460,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     if timer.on {
         eprintln!("timing: tiles: {}", t.line());
     }
-    state.tiles.insert("tiles".into(), tiles_state);
+    state.tiles.insert("tiles".into(), incremental::Bytes::from(tiles_state));
     (summary.tiles, summary.tiles_unchanged) = (t.tiles, t.tiles_unchanged);
     summary.rebuilt.tiles = t.rendered;
     summary.files_written.extend(t.files_written);

@@ -24,6 +24,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// An opaque byte string kept in the state, read and written whole (serde's default is one element at a
+/// time: the tiles' record is over a megabyte).
+pub type Bytes = serde_bytes::ByteBuf;
+
 /// Bump when [`State`] changes shape.
 const STATE_FORMAT: u32 = 4;
 
@@ -68,10 +72,12 @@ pub struct State {
     /// The gazetteer's snapshot key, to find the previous gazetteer when describing an edit.
     pub gazetteer_key: String,
     /// The previous summary (counts, warnings), repeated by a build that had nothing to do.
+    #[serde(with = "serde_bytes")]
     pub summary: Vec<u8>,
     /// Per-sheet and per-tile dependencies (opaque to this module: owned by the renderer and tiler).
+    #[serde(with = "serde_bytes")]
     pub sheets: Vec<u8>,
-    pub tiles: BTreeMap<String, Vec<u8>>,
+    pub tiles: BTreeMap<String, Bytes>,
 }
 
 impl State {

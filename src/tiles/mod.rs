@@ -315,8 +315,8 @@ struct TilesState {
     global: Digest,
     features: FeatureIndex,
     tiles: BTreeMap<(u8, u32, u32), TileRecord>,
-    /// The digest of the PMTiles archive this state's run left (none if it wrote none).
-    pmtiles: Option<Digest>,
+    /// The stamp of the PMTiles archive this state's run left (none if it wrote none).
+    pmtiles: Option<crate::incremental::Stamp>,
 }
 
 fn global_key(cfg: &TilesConfig, prep: &Prepared) -> Digest {
@@ -522,7 +522,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         summary.mbtiles = mb?;
         summary.pmtiles = pm?;
         state.pmtiles = match &summary.pmtiles {
-            Some(p) => Some(p.digest),
+            Some(p) => p.stamp,
             None if cfg.pmtiles && pmtiles_current && !keep.is_empty() => prev.pmtiles,
             None => None,
         };
@@ -602,21 +602,23 @@ struct PmtilesJob<'a> {
     dir: &'a store::TileDir,
     /// Every drawn tile, when the caller already has them all.
     drawn: Option<&'a [TileBytes]>,
-    /// The digest of the archive the previous run left, if its tiles are the ones this run keeps unless
+    /// The stamp of the archive the previous run left, if its tiles are the ones this run keeps unless
     /// redrawn (same style, plan and scale).
-    previous: Option<Digest>,
+    previous: Option<crate::incremental::Stamp>,
 }
 
 impl PmtilesJob<'_> {
     /// Write the archive: tiles not drawn again come from the previous archive when the file is still the
-    /// one the previous run wrote (one read instead of thousands), else from their files.
+    /// one the previous run wrote, by its stamp (one read instead of thousands, and no hashing of megabytes
+    /// an edit does not change), else from their files.
     fn run(&self) -> Result<pmtiles::PmtilesSummary, TilesError> {
         if let Some(d) = self.drawn {
             return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d));
         }
         let old: Option<Vec<u8>> = match self.previous {
             Some(want) if self.keep.iter().any(|t| !self.fresh.contains_key(t)) => {
-                std::fs::read(&self.path).ok().filter(|b| pmtiles::digest(b) == want)
+                let still = crate::incremental::Stamp::of(&self.path) == Some(want);
+                still.then(|| std::fs::read(&self.path).ok()).flatten()
             }
             _ => None,
         };

@@ -97,8 +97,9 @@ pub struct PmtilesSummary {
     pub images: usize,
     pub bytes: u64,
     pub written: bool,
-    /// The archive's digest: the next run rewrites from this file only if it still has these bytes.
-    pub digest: [u8; 16],
+    /// The archive's size and modification time once written: the next run takes the tiles it does not
+    /// redraw from this file only if the file still has this stamp (no one wrote it since).
+    pub stamp: Option<crate::incremental::Stamp>,
 }
 
 fn e7(v: f64) -> i32 {
@@ -247,17 +248,15 @@ pub fn write_archive(meta: &Metadata, sorted: &[(u64, &[u8])], out: &mut dyn Wri
     Ok((entries.len(), images.len()))
 }
 
-/// A writer that hashes and counts the bytes it passes on.
-struct Hashing<'a> {
+/// A writer that counts the bytes it passes on.
+struct Counting<'a> {
     w: &'a mut dyn Write,
-    hasher: blake3::Hasher,
     len: u64,
 }
 
-impl Write for Hashing<'_> {
+impl Write for Counting<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.w.write(buf)?;
-        self.hasher.update(&buf[..n]);
         self.len += n as u64;
         Ok(n)
     }
@@ -277,21 +276,13 @@ pub fn write(path: &Path, meta: &Metadata, tiles: &[(TileId, Arc<Vec<u8>>)]) -> 
 pub fn write_sorted(path: &Path, meta: &Metadata, sorted: &[(u64, &[u8])]) -> Result<PmtilesSummary, TilesError> {
     let werr = |source| TilesError::Write { path: path.to_path_buf(), source };
     let fill = |w: &mut dyn Write| {
-        let mut w = Hashing { w, hasher: blake3::Hasher::new(), len: 0 };
+        let mut w = Counting { w, len: 0 };
         let (entries, images) = write_archive(meta, sorted, &mut w).map_err(werr)?;
-        let mut d = [0u8; 16];
-        d.copy_from_slice(&w.hasher.finalize().as_bytes()[..16]);
-        Ok((entries, images, w.len, d))
+        Ok((entries, images, w.len))
     };
-    let ((entries, images, bytes, digest), written) = crate::atomic::write_streamed(path, werr, fill)?;
-    Ok(PmtilesSummary { path: path.to_path_buf(), tiles: sorted.len(), entries, images, bytes, written, digest })
-}
-
-/// The digest of an archive's bytes (recorded in the tiles state).
-pub fn digest(bytes: &[u8]) -> [u8; 16] {
-    let mut d = [0u8; 16];
-    d.copy_from_slice(&blake3::hash(bytes).as_bytes()[..16]);
-    d
+    let ((entries, images, bytes), written) = crate::atomic::write_streamed(path, werr, fill)?;
+    let stamp = crate::incremental::Stamp::of(path);
+    Ok(PmtilesSummary { path: path.to_path_buf(), tiles: sorted.len(), entries, images, bytes, written, stamp })
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
