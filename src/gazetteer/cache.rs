@@ -97,11 +97,18 @@ impl Inputs {
         let mut h = blake3::Hasher::new();
         h.update(key_header("snapshot").as_bytes());
         h.update(include_str!("../../lexicon/common-words.txt").as_bytes());
-        let mut files = HashMap::new();
-        for f in gazetteer_files(dir)? {
+        // Read and hashed side by side (megabytes of GeoJSON and GeoNames, before anything else can start),
+        // then keyed in directory order.
+        let read: Vec<(PathBuf, blake3::Hash, Vec<u8>)> = gazetteer_files(dir)?
+            .into_par_iter()
+            .map(|f| {
+                let bytes = std::fs::read(&f).map_err(|e| GazetteerError::Io { path: f.clone(), source: e })?;
+                Ok((f, blake3::hash(&bytes), bytes))
+            })
+            .collect::<Result<_, GazetteerError>>()?;
+        let mut files = HashMap::with_capacity(read.len());
+        for (f, hash, bytes) in read {
             let rel = f.strip_prefix(dir).unwrap_or(&f);
-            let bytes = std::fs::read(&f).map_err(|e| GazetteerError::Io { path: f.clone(), source: e })?;
-            let hash = blake3::hash(&bytes);
             h.update(rel.to_string_lossy().as_bytes());
             h.update(&(bytes.len() as u64).to_le_bytes());
             h.update(hash.as_bytes());

@@ -161,7 +161,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Place>, GazetteerError> {
     let blocks = line_blocks(bytes, PARSE_BLOCK);
     let parsed: Vec<Result<Vec<Place>, GazetteerError>> =
         blocks.par_iter().map(|&(first_line, block)| parse_lines(path, first_line, block)).collect();
-    let mut places = Vec::new();
+    let mut places = Vec::with_capacity(parsed.iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum());
     // The first bad row of the file is the one reported, whichever block failed first.
     for block in parsed {
         places.extend(block?);
