@@ -9,12 +9,34 @@ use std::path::{Path, PathBuf};
 /// Write `bytes` to `path` atomically, creating parent directories. Returns whether the file changed
 /// (an identical file is left untouched, so its mtime stays).
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if let Ok(old) = std::fs::read(path) {
-        if old == bytes {
-            return Ok(false);
-        }
+    if holds(path, bytes).unwrap_or(false) {
+        return Ok(false);
     }
     replace(path, bytes).map(|()| true)
+}
+
+/// Whether the file at `path` holds exactly `bytes`: its size first, then its content a block at a time
+/// (never the whole old file in memory beside the new bytes: a parse cache or a layer can be tens of
+/// megabytes).
+fn holds(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    if f.metadata()?.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut r = std::io::BufReader::new(f);
+    let mut block = vec![0u8; 1 << 16];
+    let mut rest = bytes;
+    loop {
+        let n = r.read(&mut block)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        match rest.split_at_checked(n) {
+            Some((head, tail)) if head == &block[..n] => rest = tail,
+            _ => return Ok(false),
+        }
+    }
 }
 
 /// Write `bytes` to `path` atomically, without first comparing them with the file (for a caller that
@@ -146,6 +168,25 @@ fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_of_the_same_bytes_leaves_the_file_alone_and_any_difference_replaces_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.bin");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        assert!(write(&path, &bytes).expect("first write"));
+        assert!(!write(&path, &bytes).expect("same bytes"));
+        for edit in [0, 65_536, 199_999] {
+            let mut other = bytes.clone();
+            other[edit] ^= 1;
+            assert!(write(&path, &other).expect("changed byte"), "byte {edit}");
+            assert_eq!(std::fs::read(&path).expect("read"), other);
+            assert!(write(&path, &bytes).expect("back"));
+        }
+        assert!(write(&path, &bytes[..1000]).expect("shorter"));
+        assert!(write(&path, &bytes).expect("longer"));
+        assert_eq!(std::fs::read(&path).expect("read"), bytes);
+    }
 
     #[test]
     fn a_staged_file_replaces_the_old_only_when_committed() {
