@@ -65,6 +65,16 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+/// Whether a file name is a temporary sibling ([`temp_path`]) left by another process: a build killed
+/// mid-write leaves one, and the next build removes it where it lists a directory anyway. Our own are
+/// never stale (they may be being written right now).
+pub fn is_stale_temp(name: &str) -> bool {
+    match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
+        Some((_, pid)) => pid != std::process::id().to_string(),
+        None => false,
+    }
+}
+
 /// [`write()`] for a file too large to hold in memory: `fill` streams it into a temporary sibling, which
 /// replaces `path` only when its bytes differ (an identical file is left untouched, so its mtime stays).
 /// Returns what `fill` returned and whether the file changed; `io_err` wraps the I/O errors.

@@ -196,7 +196,7 @@ pub fn remove_stale_temps(out: &Path) {
         let Ok(rd) = std::fs::read_dir(&d) else { continue };
         for entry in rd.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.contains(".tmp-") {
+            if crate::atomic::is_stale_temp(&name) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

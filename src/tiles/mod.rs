@@ -359,6 +359,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let same_global = prev.global == global;
     let changes = prev.features.changes(&features);
     let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
+    store::remove_partial(&cfg.tile_dir());
     let dir = store::TileDir::new(&cfg.tile_dir(), "");
     let present = if prev.tiles.is_empty() { Default::default() } else { dir.present(&all) };
     // Every tile known, unchanged, and its file (if drawn) in place: nothing will be drawn.
@@ -469,6 +470,8 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
             }
         }
     }
+    // Every tile is in place: the directory they were written in goes (when nothing else is in it).
+    store::remove_partial(&cfg.tile_dir());
     summary.render_seconds = started.elapsed().as_secs_f64();
     // The features are drawn: free them (and the labels) before the archives, which hold every tile twice
     // over. Peak memory at 10,000 articles depends on it.
@@ -591,6 +594,17 @@ fn full_set(
             }
         })
         .collect()
+}
+
+/// Remove what builds killed mid-write left of the pyramids in `out` (every `tiles*` directory): cheap
+/// enough for a build that finds nothing else to do.
+pub fn remove_partial_tiles(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("tiles") && e.file_type().is_ok_and(|t| t.is_dir()) {
+            store::remove_partial(&e.path());
+        }
+    }
 }
 
 /// Writing the PMTiles archive of a run.

@@ -39,7 +39,8 @@ impl TileDir {
     }
 
     /// Which of these tiles have a file: one directory listing per `z/x` column (on every core) instead
-    /// of one `stat` per tile, which on a pyramid of thousands is most of an edit's tile pass.
+    /// of one `stat` per tile, which on a pyramid of thousands is most of an edit's tile pass. Temporary
+    /// files that a killed build left in these columns are removed on the way.
     pub fn present(&self, tiles: &[TileId]) -> std::collections::HashSet<TileId> {
         use rayon::prelude::*;
         let mut columns: Vec<(u8, u32)> = tiles.iter().map(|t| (t.z, t.x)).collect();
@@ -55,7 +56,12 @@ impl TileDir {
                 names.filter_map(move |e| {
                     let is_file = e.file_type().is_ok_and(|t| t.is_file());
                     let name = e.file_name();
-                    let y = name.to_str()?.strip_suffix(tail.as_str())?.parse::<u32>().ok()?;
+                    let name = name.to_str()?;
+                    if is_file && crate::atomic::is_stale_temp(name) {
+                        let _ = std::fs::remove_file(e.path());
+                        return None;
+                    }
+                    let y = name.strip_suffix(tail.as_str())?.parse::<u32>().ok()?;
                     is_file.then_some(TileId { z, x, y })
                 })
             })
@@ -88,9 +94,15 @@ impl TileDir {
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             std::fs::create_dir_all(dir).map_err(|e| werr(dir, e))?;
         }
-        let tmp = crate::atomic::temp_path(&path);
+        let tmp = self.partial(t);
         let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = match std::fs::File::create(&tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(self.root.join(PARTIAL))?;
+                    std::fs::File::create(&tmp)?
+                }
+                other => other?,
+            };
             f.write_all(bytes)?;
             drop(f);
             std::fs::rename(&tmp, &path)
@@ -102,8 +114,17 @@ impl TileDir {
         Ok(Stored::Written)
     }
 
-    /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep` and tile directories left
-    /// empty; anything else in the directory is left alone. Returns how many tiles were removed.
+    /// Where a tile is written before it is renamed into place: one directory for the whole pyramid, so
+    /// what a killed build left is found with one listing ([`remove_partial`]), even by a build that has
+    /// nothing else to do.
+    fn partial(&self, t: &TileId) -> PathBuf {
+        let name = format!("{}.{}.{}{}.png", t.z, t.x, t.y, self.suffix);
+        crate::atomic::temp_path(&self.root.join(PARTIAL).join(name))
+    }
+
+    /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep`, temporary files a killed build
+    /// left, and tile directories left empty; anything else in the directory is left alone. Returns how
+    /// many tiles were removed.
     pub fn prune(&self, keep: &BTreeSet<TileId>) -> Result<usize, TilesError> {
         let mut removed = 0;
         let Ok(zs) = std::fs::read_dir(&self.root) else { return Ok(0) };
@@ -120,6 +141,10 @@ impl TileDir {
                 }
                 for f in sorted(std::fs::read_dir(&xd).map_err(|e| rerr(&xd, e))?) {
                     let Some(name) = f.file_name().and_then(|n| n.to_str()) else { continue };
+                    if crate::atomic::is_stale_temp(name) && f.is_file() {
+                        let _ = std::fs::remove_file(&f);
+                        continue;
+                    }
                     let Some(stem) = name.strip_suffix(".png").and_then(|n| n.strip_suffix(self.suffix.as_str()))
                     else {
                         continue;
@@ -143,6 +168,24 @@ impl TileDir {
     }
 }
 
+/// The directory of a pyramid where tiles are written before they are renamed into place.
+pub const PARTIAL: &str = ".partial";
+
+/// Remove the tiles that builds killed mid-write left half-written under a pyramid's `root` (and the
+/// directory, once empty).
+pub fn remove_partial(root: &Path) {
+    let dir = root.join(PARTIAL);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    // Everything in it is a tile on its way, and only this process's may still be.
+    let ours = format!(".tmp-{}", std::process::id());
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().ends_with(&ours) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let _ = std::fs::remove_dir(&dir); // only succeeds when empty
+}
+
 fn sorted(rd: std::fs::ReadDir) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     v.sort();
@@ -162,6 +205,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tiles_are_written_through_the_partial_directory_and_what_a_killed_build_left_there_goes() {
+        let root = std::env::temp_dir().join(format!("frontmap-partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = TileDir::new(&root, "");
+        let t = TileId::new(5, 19, 12).unwrap_or_else(|| panic!("tile"));
+        assert_eq!(dir.put(&t, b"png").ok(), Some(Stored::Written));
+        assert_eq!(std::fs::read(dir.path(&t)).ok(), Some(b"png".to_vec()));
+        // Left by a killed build (another process), and one of this process's, still being written.
+        let partial = root.join(PARTIAL);
+        let theirs = partial.join(".5.19.13.png.tmp-1");
+        let ours = dir.partial(&t);
+        for p in [&theirs, &ours] {
+            std::fs::write(p, b"half").unwrap_or_else(|e| panic!("{e}"));
+        }
+        remove_partial(&root);
+        assert!(!theirs.exists() && ours.exists());
+        std::fs::remove_file(&ours).unwrap_or_else(|e| panic!("{e}"));
+        remove_partial(&root);
+        assert!(!partial.exists(), "the empty directory stays");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn present_lists_the_tiles_whose_files_exist_and_nothing_else() {
         let root = std::env::temp_dir().join(format!("frontmap-present-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
@@ -179,6 +245,9 @@ mod tests {
         let mut found: Vec<TileId> = dir.present(&asked).into_iter().collect();
         found.sort();
         assert_eq!(found, vec![asked[0], asked[2]]);
+        // The temporary file another (killed) process left is gone; the rest stays.
+        assert!(!root.join("3/1/.3.png.tmp-1").exists());
+        assert!(root.join("3/1/3@2x.png").exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 }
