@@ -29,13 +29,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub type Bytes = serde_bytes::ByteBuf;
 
 /// Bump when [`State`] changes shape.
-const STATE_FORMAT: u32 = 4;
+const STATE_FORMAT: u32 = 5;
 
-/// Size and modification time of a file: what a stat says without reading it.
+/// Size, modification time and inode of a file: what a stat says without reading it. The inode tells
+/// apart two files renamed into place within one tick of a coarse clock (every atomic write is a new
+/// inode); it is 0 where the platform has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub len: u64,
     pub mtime_ns: u128,
+    pub ino: u64,
 }
 
 impl Stamp {
@@ -43,7 +46,11 @@ impl Stamp {
     pub fn of(path: &Path) -> Option<Stamp> {
         let m = std::fs::metadata(path).ok()?;
         let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
-        Some(Stamp { len: m.len(), mtime_ns })
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some(Stamp { len: m.len(), mtime_ns, ino })
     }
 
     /// Whether the file was modified so recently that a later write in the same clock tick could leave
@@ -219,4 +226,27 @@ pub fn output_inputs(rel: &str) -> Vec<String> {
         &["articles", "gazetteer", "tool"]
     };
     groups.iter().map(|g| g.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_renamed_over_another_of_the_same_size_and_time_has_another_stamp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, other) = (dir.path().join("tiles.pmtiles"), dir.path().join("next"));
+        let time = UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        for (p, bytes) in [(&path, b"aaaa"), (&other, b"bbbb")] {
+            let f = std::fs::File::create(p).expect("create");
+            std::io::Write::write_all(&mut &f, bytes).expect("write");
+            f.set_modified(time).expect("mtime");
+        }
+        let before = Stamp::of(&path).expect("stamp");
+        std::fs::rename(&other, &path).expect("rename");
+        let after = Stamp::of(&path).expect("stamp");
+        assert_eq!((before.len, before.mtime_ns), (after.len, after.mtime_ns));
+        assert_ne!(before, after, "same size and time, another file");
+    }
 }
