@@ -363,7 +363,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     let mut timer = Timer::new();
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::Write { path: cfg.out.clone(), source: e })?;
     incremental::remove_stale_temps(&cfg.out);
-    crate::tiles::remove_partial_tiles(&cfg.out);
+    crate::tiles::clean_interrupted_tiles(&cfg.out);
     let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };
     if cfg.force {
         // Kept basemap runs and parses are keyed by content, but `--force` promises everything is done anew.

@@ -359,7 +359,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let same_global = prev.global == global;
     let changes = prev.features.changes(&features);
     let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
-    store::remove_partial(&cfg.tile_dir());
+    store::clean_interrupted(&cfg.tile_dir());
     let dir = store::TileDir::new(&cfg.tile_dir(), "");
     let present = if prev.tiles.is_empty() { Default::default() } else { dir.present(&all) };
     // Every tile known, unchanged, and its file (if drawn) in place: nothing will be drawn.
@@ -387,6 +387,9 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let cells: HashMap<u8, crate::render::labels::LabelCells> =
         placements.iter().map(|(z, p)| (*z, crate::render::labels::LabelCells::new(p, size))).collect();
     let bar = progress_bar(cfg, all.len());
+    if !untouched {
+        dir.begin_writes()?;
+    }
     let outcomes: Vec<Outcome> = all
         .par_iter()
         .map(|t| {
@@ -470,8 +473,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
             }
         }
     }
-    // Every tile is in place: the directory they were written in goes (when nothing else is in it).
-    store::remove_partial(&cfg.tile_dir());
+    dir.end_writes();
     summary.render_seconds = started.elapsed().as_secs_f64();
     // The features are drawn: free them (and the labels) before the archives, which hold every tile twice
     // over. Peak memory at 10,000 articles depends on it.
@@ -596,13 +598,13 @@ fn full_set(
         .collect()
 }
 
-/// Remove what builds killed mid-write left of the pyramids in `out` (every `tiles*` directory): cheap
-/// enough for a build that finds nothing else to do.
-pub fn remove_partial_tiles(out: &Path) {
+/// Remove what builds killed mid-write left of the pyramids in `out` (every `tiles*` directory): one
+/// `stat` each unless a run was killed, so a build that finds nothing else to do still does it.
+pub fn clean_interrupted_tiles(out: &Path) {
     let Ok(entries) = std::fs::read_dir(out) else { return };
     for e in entries.flatten() {
         if e.file_name().to_string_lossy().starts_with("tiles") && e.file_type().is_ok_and(|t| t.is_dir()) {
-            store::remove_partial(&e.path());
+            store::clean_interrupted(&e.path());
         }
     }
 }

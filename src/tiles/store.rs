@@ -94,15 +94,9 @@ impl TileDir {
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             std::fs::create_dir_all(dir).map_err(|e| werr(dir, e))?;
         }
-        let tmp = self.partial(t);
+        let tmp = crate::atomic::temp_path(&path);
         let result = (|| {
-            let mut f = match std::fs::File::create(&tmp) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir_all(self.root.join(PARTIAL))?;
-                    std::fs::File::create(&tmp)?
-                }
-                other => other?,
-            };
+            let mut f = std::fs::File::create(&tmp)?;
             f.write_all(bytes)?;
             drop(f);
             std::fs::rename(&tmp, &path)
@@ -114,12 +108,20 @@ impl TileDir {
         Ok(Stored::Written)
     }
 
-    /// Where a tile is written before it is renamed into place: one directory for the whole pyramid, so
-    /// what a killed build left is found with one listing ([`remove_partial`]), even by a build that has
-    /// nothing else to do.
-    fn partial(&self, t: &TileId) -> PathBuf {
-        let name = format!("{}.{}.{}{}.png", t.z, t.x, t.y, self.suffix);
-        crate::atomic::temp_path(&self.root.join(PARTIAL).join(name))
+    /// Mark the pyramid as being written, before the first tile is: a build killed before
+    /// [`TileDir::end_writes`] leaves the mark, and the next build (even one with nothing else to do)
+    /// then looks for the half-written tiles ([`clean_interrupted`]). Temporary files stay beside their
+    /// tiles (a rename within a directory; renaming thousands of tiles out of one shared directory made
+    /// a cold build on disk a quarter slower).
+    pub fn begin_writes(&self) -> Result<(), TilesError> {
+        let werr = |source| TilesError::Write { path: self.root.join(WRITING), source };
+        std::fs::create_dir_all(&self.root).map_err(werr)?;
+        std::fs::write(self.root.join(WRITING), b"").map_err(werr)
+    }
+
+    /// Every tile of the run is in place: remove the mark of [`TileDir::begin_writes`].
+    pub fn end_writes(&self) {
+        let _ = std::fs::remove_file(self.root.join(WRITING));
     }
 
     /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep`, temporary files a killed build
@@ -168,22 +170,27 @@ impl TileDir {
     }
 }
 
-/// The directory of a pyramid where tiles are written before they are renamed into place.
-pub const PARTIAL: &str = ".partial";
+/// The mark of a pyramid being written ([`TileDir::begin_writes`]).
+pub const WRITING: &str = ".writing";
 
-/// Remove the tiles that builds killed mid-write left half-written under a pyramid's `root` (and the
-/// directory, once empty).
-pub fn remove_partial(root: &Path) {
-    let dir = root.join(PARTIAL);
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    // Everything in it is a tile on its way, and only this process's may still be.
-    let ours = format!(".tmp-{}", std::process::id());
-    for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().ends_with(&ours) {
-            let _ = std::fs::remove_file(e.path());
+/// If the last run writing the pyramid under `root` was killed (its mark is still there), remove the
+/// temporary files it left beside the tiles, then the mark. One `stat` when it was not.
+pub fn clean_interrupted(root: &Path) {
+    let mark = root.join(WRITING);
+    if !mark.exists() {
+        return;
+    }
+    let dirs = |d: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect()
+    };
+    for xd in dirs(root).iter().flat_map(|zd| dirs(zd)) {
+        for e in std::fs::read_dir(&xd).into_iter().flatten().flatten() {
+            if crate::atomic::is_stale_temp(&e.file_name().to_string_lossy()) {
+                let _ = std::fs::remove_file(e.path());
+            }
         }
     }
-    let _ = std::fs::remove_dir(&dir); // only succeeds when empty
+    let _ = std::fs::remove_file(mark);
 }
 
 fn sorted(rd: std::fs::ReadDir) -> Vec<PathBuf> {
@@ -205,25 +212,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tiles_are_written_through_the_partial_directory_and_what_a_killed_build_left_there_goes() {
-        let root = std::env::temp_dir().join(format!("frontmap-partial-{}", std::process::id()));
+    fn what_a_run_killed_mid_write_left_goes_when_its_mark_is_found() {
+        let root = std::env::temp_dir().join(format!("frontmap-interrupted-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let dir = TileDir::new(&root, "");
         let t = TileId::new(5, 19, 12).unwrap_or_else(|| panic!("tile"));
+        dir.begin_writes().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(dir.put(&t, b"png").ok(), Some(Stored::Written));
+        // Killed here: the mark stays, with a half-written tile of that (other) process beside a tile.
+        let half = root.join("5/19/.13.png.tmp-1");
+        std::fs::write(&half, b"half").unwrap_or_else(|e| panic!("{e}"));
+        clean_interrupted(&root);
+        assert!(!half.exists() && !root.join(WRITING).exists());
         assert_eq!(std::fs::read(dir.path(&t)).ok(), Some(b"png".to_vec()));
-        // Left by a killed build (another process), and one of this process's, still being written.
-        let partial = root.join(PARTIAL);
-        let theirs = partial.join(".5.19.13.png.tmp-1");
-        let ours = dir.partial(&t);
-        for p in [&theirs, &ours] {
-            std::fs::write(p, b"half").unwrap_or_else(|e| panic!("{e}"));
-        }
-        remove_partial(&root);
-        assert!(!theirs.exists() && ours.exists());
-        std::fs::remove_file(&ours).unwrap_or_else(|e| panic!("{e}"));
-        remove_partial(&root);
-        assert!(!partial.exists(), "the empty directory stays");
+        // A run that ended leaves no mark, and nothing is listed.
+        dir.begin_writes().unwrap_or_else(|e| panic!("{e}"));
+        dir.end_writes();
+        std::fs::write(&half, b"half").unwrap_or_else(|e| panic!("{e}"));
+        clean_interrupted(&root);
+        assert!(half.exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 
