@@ -362,6 +362,9 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     let started = Instant::now();
     let mut timer = Timer::new();
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::Write { path: cfg.out.clone(), source: e })?;
+    // Held until the build returns: nothing below runs beside another build of the same directory.
+    let _lock =
+        incremental::BuildLock::acquire(&cfg.out).map_err(|e| Error::Write { path: cfg.out.clone(), source: e })?;
     incremental::remove_stale_temps(&cfg.out);
     crate::tiles::clean_interrupted_tiles(&cfg.out);
     let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };

@@ -284,6 +284,34 @@ fn a_build_killed_at_any_moment_leaves_every_output_valid() {
     assert_same_outputs(&p.path("out"), &cold_build("kill-cold", Project::move_rawa_north).path("out"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_second_build_of_the_same_output_waits_for_the_first_to_finish() {
+    let p = Project::new("lock");
+    p.build(&[]);
+    // Hold the lock of out/ as a running build (a watch session) would.
+    let held = std::fs::File::open(p.path("out")).unwrap_or_else(|e| panic!("out/: {e}"));
+    // SAFETY: `flock` on a descriptor `held` owns; no memory is touched.
+    let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "lock: {}", std::io::Error::last_os_error());
+    p.move_rawa_north();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_frontmap"))
+        .arg("build")
+        .current_dir(&p.dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(second.try_wait().ok().flatten().is_none(), "the second build did not wait");
+    drop(held);
+    let out = second.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("waiting for another build of"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Rawa moved"));
+}
+
 /// Move the first (and closing) vertex of Lake Tharthar 0.09° west: a basemap edit, no event moves.
 fn reshape_lake_tharthar(p: &Project) {
     p.edit("gazetteer/basemap/lakes.geojson", |t| t.replace("[43.29994,33.72276]", "[43.20994,33.72276]"));

@@ -197,6 +197,52 @@ impl State {
     }
 }
 
+/// A build's hold on its output directory (an advisory lock on the directory itself, so no file is added;
+/// the system releases it when the process ends, however it ends). Two builds of one `out/` — a `watch`
+/// session and a `build` run by hand — would write the same files and each clear the other's temporary
+/// files: the second waits.
+#[derive(Debug)]
+pub struct BuildLock {
+    _file: std::fs::File,
+}
+
+impl BuildLock {
+    /// Take the lock of `out`, waiting (and saying so on stderr) while another build holds it.
+    pub fn acquire(out: &Path) -> std::io::Result<BuildLock> {
+        let file = std::fs::File::open(out)?;
+        if !flock(&file, false)? {
+            eprintln!("waiting for another build of {} to finish", out.display());
+            flock(&file, true)?;
+        }
+        Ok(BuildLock { _file: file })
+    }
+}
+
+/// An exclusive `flock` on `file`: `Ok(false)` if another process holds it and `wait` is false.
+#[cfg(unix)]
+fn flock(file: &std::fs::File, wait: bool) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let op = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+    loop {
+        // SAFETY: `flock` on a descriptor this `File` owns and keeps open; no memory is touched.
+        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EWOULDBLOCK) if !wait => return Ok(false),
+            _ => return Err(e),
+        }
+    }
+}
+
+/// No advisory locks here: builds of one directory are not kept apart.
+#[cfg(not(unix))]
+fn flock(_file: &std::fs::File, _wait: bool) -> std::io::Result<bool> {
+    Ok(true)
+}
+
 /// Remove the temporary files an interrupted build left in `out` and `out/maps`.
 pub fn remove_stale_temps(out: &Path) {
     for d in [out.to_path_buf(), out.join("maps")] {
