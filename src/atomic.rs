@@ -19,24 +19,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
 /// (never the whole old file in memory beside the new bytes: a parse cache or a layer can be tens of
 /// megabytes).
 fn holds(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    use std::io::Read;
     let f = std::fs::File::open(path)?;
     if f.metadata()?.len() != bytes.len() as u64 {
         return Ok(false);
     }
-    let mut r = std::io::BufReader::new(f);
-    let mut block = vec![0u8; 1 << 16];
-    let mut rest = bytes;
-    loop {
-        let n = r.read(&mut block)?;
-        if n == 0 {
-            return Ok(rest.is_empty());
-        }
-        match rest.split_at_checked(n) {
-            Some((head, tail)) if head == &block[..n] => rest = tail,
-            _ => return Ok(false),
-        }
-    }
+    same_stream(std::io::BufReader::new(f), bytes)
 }
 
 /// Write `bytes` to `path` atomically, without first comparing them with the file (for a caller that
@@ -66,8 +53,8 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Whether a file name is a temporary sibling ([`temp_path`]) left by another process: a build killed
-/// mid-write leaves one, and the next build removes it where it lists a directory anyway. Our own are
-/// never stale (they may be being written right now).
+/// mid-write leaves one for the next build to remove. Our own are never stale (they may be being written
+/// right now).
 pub fn is_stale_temp(name: &str) -> bool {
     match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
         Some((_, pid)) => pid != std::process::id().to_string(),
@@ -156,21 +143,26 @@ impl Drop for Staged {
 
 /// Whether two files hold the same bytes, compared a block at a time.
 fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
-    use std::io::Read;
     let (fa, fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
     if fa.metadata()?.len() != fb.metadata()?.len() {
         return Ok(false);
     }
-    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
+    same_stream(std::io::BufReader::new(fa), std::io::BufReader::new(fb))
+}
+
+/// Whether two readers yield the same bytes, read a block at a time.
+fn same_stream(mut a: impl std::io::Read, mut b: impl std::io::Read) -> std::io::Result<bool> {
     let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     loop {
-        let n = ra.read(&mut ba)?;
+        let n = a.read(&mut ba)?;
         if n == 0 {
-            return Ok(rb.read(&mut bb[..1])? == 0);
+            return Ok(b.read(&mut bb[..1])? == 0);
         }
-        rb.read_exact(&mut bb[..n])?;
-        if ba[..n] != bb[..n] {
-            return Ok(false);
+        match b.read_exact(&mut bb[..n]) {
+            Ok(()) if ba[..n] == bb[..n] => {}
+            Ok(()) => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(e),
         }
     }
 }

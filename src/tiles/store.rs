@@ -39,8 +39,7 @@ impl TileDir {
     }
 
     /// Which of these tiles have a file: one directory listing per `z/x` column (on every core) instead
-    /// of one `stat` per tile, which on a pyramid of thousands is most of an edit's tile pass. Temporary
-    /// files that a killed build left in these columns are removed on the way.
+    /// of one `stat` per tile, which on a pyramid of thousands is most of an edit's tile pass.
     pub fn present(&self, tiles: &[TileId]) -> std::collections::HashSet<TileId> {
         use rayon::prelude::*;
         let mut columns: Vec<(u8, u32)> = tiles.iter().map(|t| (t.z, t.x)).collect();
@@ -56,12 +55,7 @@ impl TileDir {
                 names.filter_map(move |e| {
                     let is_file = e.file_type().is_ok_and(|t| t.is_file());
                     let name = e.file_name();
-                    let name = name.to_str()?;
-                    if is_file && crate::atomic::is_stale_temp(name) {
-                        let _ = std::fs::remove_file(e.path());
-                        return None;
-                    }
-                    let y = name.strip_suffix(tail.as_str())?.parse::<u32>().ok()?;
+                    let y = name.to_str()?.strip_suffix(tail.as_str())?.parse::<u32>().ok()?;
                     is_file.then_some(TileId { z, x, y })
                 })
             })
@@ -124,9 +118,8 @@ impl TileDir {
         let _ = std::fs::remove_file(self.root.join(WRITING));
     }
 
-    /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep`, temporary files a killed build
-    /// left, and tile directories left empty; anything else in the directory is left alone. Returns how
-    /// many tiles were removed.
+    /// Remove tile files (`{z}/{x}/{y}{suffix}.png`) that are not in `keep` and tile directories left
+    /// empty; anything else in the directory is left alone. Returns how many tiles were removed.
     pub fn prune(&self, keep: &BTreeSet<TileId>) -> Result<usize, TilesError> {
         let mut removed = 0;
         let Ok(zs) = std::fs::read_dir(&self.root) else { return Ok(0) };
@@ -143,10 +136,6 @@ impl TileDir {
                 }
                 for f in sorted(std::fs::read_dir(&xd).map_err(|e| rerr(&xd, e))?) {
                     let Some(name) = f.file_name().and_then(|n| n.to_str()) else { continue };
-                    if crate::atomic::is_stale_temp(name) && f.is_file() {
-                        let _ = std::fs::remove_file(&f);
-                        continue;
-                    }
                     let Some(stem) = name.strip_suffix(".png").and_then(|n| n.strip_suffix(self.suffix.as_str()))
                     else {
                         continue;
@@ -252,9 +241,6 @@ mod tests {
         let mut found: Vec<TileId> = dir.present(&asked).into_iter().collect();
         found.sort();
         assert_eq!(found, vec![asked[0], asked[2]]);
-        // The temporary file another (killed) process left is gone; the rest stays.
-        assert!(!root.join("3/1/.3.png.tmp-1").exists());
-        assert!(root.join("3/1/3@2x.png").exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 }
