@@ -62,6 +62,16 @@ pub fn is_stale_temp(name: &str) -> bool {
     }
 }
 
+/// Remove the temporary files other processes left in `dir` ([`is_stale_temp`]); a directory that cannot
+/// be read has none to remove.
+pub fn remove_stale_temps_in(dir: &Path) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if is_stale_temp(&e.file_name().to_string_lossy()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// [`write()`] for a file too large to hold in memory: `fill` streams it into a temporary sibling, which
 /// replaces `path` only when its bytes differ (an identical file is left untouched, so its mtime stays).
 /// Returns what `fill` returned and whether the file changed; `io_err` wraps the I/O errors.

@@ -246,13 +246,7 @@ fn flock(_file: &std::fs::File, _wait: bool) -> std::io::Result<bool> {
 /// Remove the temporary files an interrupted build left in `out` and `out/maps`.
 pub fn remove_stale_temps(out: &Path) {
     for d in [out.to_path_buf(), out.join("maps")] {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for entry in rd.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if crate::atomic::is_stale_temp(&name) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
+        crate::atomic::remove_stale_temps_in(&d);
     }
 }
 

@@ -173,11 +173,7 @@ pub fn clean_interrupted(root: &Path) {
         std::fs::read_dir(d).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect()
     };
     for xd in dirs(root).iter().flat_map(|zd| dirs(zd)) {
-        for e in std::fs::read_dir(&xd).into_iter().flatten().flatten() {
-            if crate::atomic::is_stale_temp(&e.file_name().to_string_lossy()) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
+        crate::atomic::remove_stale_temps_in(&xd);
     }
     let _ = std::fs::remove_file(mark);
 }
