@@ -475,17 +475,19 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     write(&cfg.out, "manifest.json", manifest.to_json().as_bytes(), &mut summary)?;
     summary.elapsed = started.elapsed();
     state.binary = binary;
+    timer.lap("manifest");
     state.config = config;
     state.gazetteer_key = gazetteer_key;
     state.inputs = inputs;
     state.record_outputs(&cfg.out);
+    timer.lap("stamps");
     state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
     // The gazetteer's cache entries were written meanwhile; a build returns once they are.
     if let Some(w) = cache_writes {
         let _ = w.join();
     }
-    timer.lap("manifest");
+    timer.lap("state");
     Ok(summary)
 }
 
