@@ -395,27 +395,32 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     crate::render::check_styles(&cfg.styles)?;
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
-    let mut previous_gazetteer = session.gazetteer.clone();
+    let previous_gazetteer = session.gazetteer.clone();
     let (gazetteer, gazetteer_key, cache_writes) = open_gazetteer(&cfg.gazetteer, session)?;
-    if !state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key {
-        // What the edit did, place by place: from the session's gazetteer, or the cache entries still kept.
-        use crate::gazetteer::diff::{place_changes_of, summarize};
-        let changes = match previous_gazetteer.take() {
-            Some((k, g)) if k == state.gazetteer_key => Some(place_changes_of(&g.places, &gazetteer)),
-            _ => gazetteer.changes_since_key(&state.gazetteer_key),
-        };
-        if let Some(changes) = changes {
-            summary.changes.extend(summarize(&changes, 10));
-        }
-    }
+    // What the edit did, place by place ("Rawa moved 5.6 km"), from the session's gazetteer or the cache
+    // entries still kept: only the report needs it, so it is worked out beside the layers (reading the
+    // previous places back cost as much as the gazetteer's own merge).
+    let describing = (!state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key).then(|| {
+        let (g, old_key) = (gazetteer.clone(), state.gazetteer_key.clone());
+        std::thread::spawn(move || {
+            use crate::gazetteer::diff::{place_changes_of, summarize};
+            let changes = match previous_gazetteer {
+                Some((k, old)) if k == old_key => Some(place_changes_of(&old.places, &g)),
+                _ => g.changes_since_key(&old_key),
+            };
+            changes.map(|c| summarize(&c, 10)).unwrap_or_default()
+        })
+    });
     timer.lap("gazetteer");
     // Everything corpus-sized lives inside `layers` and is freed before rendering (which reads the layers
     // back from disk).
     let new_binary = binary != state.binary;
     layers(cfg, &gazetteer, &binary, new_binary, &mut summary, &mut timer)?;
+    if let Some(d) = describing {
+        summary.changes.extend(d.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    }
     // Rendering reads the layers back from disk, not the gazetteer (tens of megabytes): a one-off build
     // lets it go (once its cache entries are written); a watch session keeps the new one for its next build.
-    drop(previous_gazetteer);
     drop(gazetteer);
     if !session.keep_gazetteer {
         session.gazetteer = None;
