@@ -10,7 +10,8 @@
 //! under a key of its own bytes (`gazpart-*`), so only edited files are parsed again before the merge, and
 //! the alias and skeleton indexes under a digest of the names they index (`gazindex-*`), so an edit that
 //! moves a place reuses them. Each gazetteer also keeps its places one by one with a digest each
-//! (`gazplaces-*`): the next build tells what an edit did by decoding only the places that differ. These
+//! (`gazplaces-*`): the next build tells what an edit did by decoding only the places that differ. The
+//! snapshot itself holds the rest and names its indexes entry, so an edit writes each part once. These
 //! entries and the snapshot are written after the gazetteer is in use; every entry is read as untrusted
 //! (any that does not decode is a miss), and the cache keeps the entries of the last eight gazetteers.
 
@@ -24,31 +25,29 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Bump when the loaded form changes shape or meaning.
-const SNAPSHOT_FORMAT: u32 = 1;
+const SNAPSHOT_FORMAT: u32 = 2;
 
+/// The loaded form of a gazetteer under its content key (`gazetteer-KEY.bin`), less what other entries
+/// hold: its places are the `gazplaces-KEY.bin` entry and its indexes the `gazindex-*` entry it names. An
+/// edit used to write every place and the whole index twice over (a third of its cache writer's work).
 #[derive(Serialize, Deserialize)]
 pub(super) struct Snapshot {
     pub format: u32,
-    pub places: Vec<super::Place>,
+    pub index_entry: String,
     pub by_id: Vec<(String, usize)>,
     pub redirects: Vec<(String, usize)>,
-    pub index: super::index::IndexParts,
-    pub skeletons: super::skeleton::SkeletonIndex,
     pub common_words: Vec<String>,
     pub files: Vec<PathBuf>,
     pub parents: Vec<Option<u32>>,
 }
 
-/// A [`Snapshot`] as written, borrowing the gazetteer's parts: the same bytes, without a copy of every place
-/// (an edit writes a snapshot of the gazetteer it opened while the build goes on).
+/// A [`Snapshot`] as written, borrowing the gazetteer's parts (the same bytes).
 #[derive(Serialize)]
 pub(super) struct SnapshotRef<'a> {
     pub format: u32,
-    pub places: &'a [Place],
+    pub index_entry: &'a str,
     pub by_id: Vec<(&'a str, usize)>,
     pub redirects: Vec<(&'a str, usize)>,
-    pub index: super::index::IndexParts,
-    pub skeletons: &'a super::skeleton::SkeletonIndex,
     pub common_words: Vec<&'a str>,
     pub files: &'a [PathBuf],
     pub parents: &'a [Option<u32>],
@@ -172,12 +171,14 @@ struct CachedIndexes {
 }
 
 /// Cache entries a miss made, written after the gazetteer is in use (a build does it on a thread of its
-/// own, off the gazetteer stage): parsed files and indexes first, then the snapshot, then the manifest
-/// that references them, so a manifest never names an entry that is not written.
+/// own, off the gazetteer stage): parsed files and indexes first, then the places, then the snapshot
+/// that needs both, then the manifest that references them all, so no entry names one not written.
 pub struct CacheWrites {
     cache: PathBuf,
     key: String,
     entries: Vec<Entry>,
+    /// The `gazindex-*` entry of this gazetteer's indexes (among `entries` when this miss built them).
+    index_entry: String,
     manifest: Manifest,
 }
 
@@ -190,11 +191,11 @@ impl CacheWrites {
                 return;
             }
         }
-        if let Ok(bytes) = postcard::to_stdvec(&g.to_snapshot()) {
+        let places = PlacesEntry::bytes(&g.places);
+        let places = places
+            .is_some_and(|b| crate::atomic::write(&self.cache.join(format!("gazplaces-{}.bin", self.key)), &b).is_ok());
+        if let (true, Ok(bytes)) = (places, postcard::to_stdvec(&g.to_snapshot(&self.index_entry))) {
             let _ = crate::atomic::write(&self.cache.join(format!("gazetteer-{}.bin", self.key)), &bytes);
-        }
-        if let Some(bytes) = PlacesEntry::bytes(&g.places) {
-            let _ = crate::atomic::write(&self.cache.join(format!("gazplaces-{}.bin", self.key)), &bytes);
         }
         let manifest = self.cache.join(format!("gazetteer-{}.parts", self.key));
         if let Ok(bytes) = postcard::to_stdvec(&self.manifest) {
@@ -271,12 +272,14 @@ impl Gazetteer {
         }
         let m = merge(parsed)?;
         let files = sources.iter().map(|(p, _)| p.clone()).collect();
+        let mut index_entry = String::new();
         let g = Gazetteer::from_merger_with(m, files, |places, common| {
             let mut h = blake3::Hasher::new();
             h.update(key_header("index").as_bytes());
             h.update(index::names_digest(places, common).as_bytes());
             let name = format!("gazindex-{}.bin", &h.finalize().to_hex()[..32]);
             let entry = cache.as_ref().map(|c| c.join(&name));
+            index_entry.clone_from(&name);
             manifest.entries.push(name);
             let cached = entry.as_deref().and_then(read_entry::<CachedIndexes>).filter(|c| c.format == SNAPSHOT_FORMAT);
             if let Some(index) = cached.and_then(|c| Some((AliasIndex::from_parts(c.index)?, c.skeletons))) {
@@ -287,7 +290,8 @@ impl Gazetteer {
             entries.extend(entry.and_then(|e| postcard::to_stdvec(&c).ok().map(|b| (e, b))));
             (index, skeletons)
         });
-        let writes = cache.map(|cache| CacheWrites { cache, key: inputs.key[..32].to_string(), entries, manifest });
+        let key = inputs.key[..32].to_string();
+        let writes = cache.map(|cache| CacheWrites { cache, key, entries, index_entry, manifest });
         Ok((g, writes))
     }
 
@@ -297,8 +301,19 @@ impl Gazetteer {
     }
 
     fn from_key_in(key: &str, cache: &Path) -> Option<Gazetteer> {
-        let path = cache.join(format!("gazetteer-{}.bin", key.get(..32)?));
-        read_entry::<Snapshot>(&path).and_then(Gazetteer::from_snapshot)
+        let key = key.get(..32)?;
+        let head = read_entry::<Snapshot>(&cache.join(format!("gazetteer-{key}.bin")))?;
+        // The snapshot names its indexes entry: one of ours ("gazindex-" and hex digits), never a path.
+        let digits = head.index_entry.strip_prefix("gazindex-").and_then(|n| n.strip_suffix(".bin"))?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let indexes =
+            read_entry::<CachedIndexes>(&cache.join(&head.index_entry)).filter(|c| c.format == SNAPSHOT_FORMAT)?;
+        let bytes = std::fs::read(cache.join(format!("gazplaces-{key}.bin"))).ok()?;
+        let places = PlacesEntry::parse(&bytes)?;
+        let places = (0..places.head.ids.len()).into_par_iter().map(|i| places.place(i)).collect::<Option<Vec<_>>>()?;
+        Gazetteer::from_snapshot(head, places, indexes.index, indexes.skeletons)
     }
 
     /// What changed since the gazetteer opened under an earlier content key, place by place (see
@@ -460,8 +475,9 @@ mod tests {
         (tmp, gaz, cache)
     }
 
+    /// The whole loaded form: places, indexes and the rest.
     fn bytes(g: &Gazetteer) -> Vec<u8> {
-        postcard::to_stdvec(&g.to_snapshot()).expect("snapshot")
+        postcard::to_stdvec(&(&g.places, g.index.to_parts(), &g.skeletons, g.to_snapshot(""))).expect("snapshot")
     }
 
     /// Open `dir` through `cache`, check it equals a full load, write its cache entries; the key, the
@@ -555,9 +571,10 @@ mod tests {
         }
         edit(&mideast, "\t34.48229\t41.91898\t", "\t34.53229\t41.91898\t");
         let (_, _, moved) = open_checked(&gaz, &cache);
-        // The places entry is spoilt: the snapshot tells the change instead.
-        let changes = moved.changes_since_key_in(&first, &cache).expect("snapshot kept");
-        assert_eq!(lines(&changes), ["Rawa moved 5.5 km north"]);
+        // The entries the first gazetteer's snapshot stands on are spoilt: the change cannot be told (and
+        // is not made up), and that gazetteer is no longer opened from its snapshot.
+        assert_eq!(moved.changes_since_key_in(&first, &cache), None);
+        assert!(Gazetteer::from_key_in(&first, &cache).is_none());
         for i in 0..10 {
             edit(&mideast, "\t34.5", &format!("\t34.6{i}"));
             open_checked(&gaz, &cache);

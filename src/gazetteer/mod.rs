@@ -331,7 +331,7 @@ impl Gazetteer {
     }
 
     /// The loaded form, for a snapshot on disk (see [`cache`]).
-    fn to_snapshot(&self) -> cache::SnapshotRef<'_> {
+    fn to_snapshot<'a>(&'a self, index_entry: &'a str) -> cache::SnapshotRef<'a> {
         let mut by_id: Vec<(&str, usize)> = self.by_id.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         by_id.sort();
         let mut redirects: Vec<(&str, usize)> = self.redirects.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -340,11 +340,9 @@ impl Gazetteer {
         common_words.sort();
         cache::SnapshotRef {
             format: cache::format(),
-            places: &self.places,
+            index_entry,
             by_id,
             redirects,
-            index: self.index.to_parts(),
-            skeletons: &self.skeletons,
             common_words,
             files: &self.files,
             parents: &self.parents,
@@ -352,19 +350,24 @@ impl Gazetteer {
     }
 
     /// Back from a snapshot; `None` if it is from another format or inconsistent.
-    fn from_snapshot(s: cache::Snapshot) -> Option<Gazetteer> {
-        if s.format != cache::format() || s.parents.len() != s.places.len() {
+    fn from_snapshot(
+        s: cache::Snapshot,
+        places: Vec<Place>,
+        index: index::IndexParts,
+        skeletons: skeleton::SkeletonIndex,
+    ) -> Option<Gazetteer> {
+        if s.format != cache::format() || s.parents.len() != places.len() {
             return None;
         }
-        if s.by_id.iter().chain(&s.redirects).any(|(_, i)| *i >= s.places.len()) {
+        if s.by_id.iter().chain(&s.redirects).any(|(_, i)| *i >= places.len()) {
             return None;
         }
         Some(Gazetteer {
-            index: AliasIndex::from_parts(s.index)?,
-            places: s.places,
+            index: AliasIndex::from_parts(index)?,
+            places,
             by_id: s.by_id.into_iter().collect(),
             redirects: s.redirects.into_iter().collect(),
-            skeletons: s.skeletons,
+            skeletons,
             common_words: s.common_words.into_iter().collect(),
             files: s.files,
             parents: s.parents,
