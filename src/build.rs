@@ -396,6 +396,9 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
     let previous_gazetteer = session.gazetteer.clone();
+    // The rule and lexicon tables the layers read (a few milliseconds of regular expressions and term
+    // lists) are compiled on a thread of their own while the gazetteer loads, mostly on one core.
+    let tables = std::thread::spawn(Tables::builtin);
     let (gazetteer, gazetteer_key, cache_writes) = open_gazetteer(&cfg.gazetteer, session)?;
     // What the edit did, place by place ("Rawa moved 5.6 km"), from the session's gazetteer or the cache
     // entries still kept: only the report needs it, so it is worked out beside the layers (reading the
@@ -415,7 +418,8 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     // Everything corpus-sized lives inside `layers` and is freed before rendering (which reads the layers
     // back from disk).
     let new_binary = binary != state.binary;
-    layers(cfg, &gazetteer, &binary, new_binary, &mut summary, &mut timer)?;
+    let tables = tables.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+    layers(cfg, &gazetteer, &tables, &binary, new_binary, &mut summary, &mut timer)?;
     if let Some(d) = describing {
         summary.changes.extend(d.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
     }
@@ -520,16 +524,34 @@ const BATCH: usize = 256;
 /// geoparsed and coded in parallel, and reduced to what the layers need of it (the places its mentions
 /// count, its raw events, the projector's reading); its text and mentions are then dropped. Memory follows
 /// the batch and what the corpus says, not the size of its text.
+/// The built-in rules and lexicons of the corpus stages, which do not depend on the inputs.
+struct Tables {
+    zones: ZoneRules,
+    events: EventCoder,
+    projector: crate::project::Projector,
+}
+
+impl Tables {
+    fn builtin() -> Tables {
+        Tables {
+            zones: ZoneRules::builtin(),
+            events: EventCoder::default(),
+            projector: crate::project::Projector::builtin(),
+        }
+    }
+}
+
 fn layers(
     cfg: &BuildConfig,
     gazetteer: &Gazetteer,
+    tables: &Tables,
     binary: &str,
     new_binary: bool,
     summary: &mut BuildSummary,
     timer: &mut Timer,
 ) -> Result<(), Error> {
     let corpus = Corpus::load(&cfg.articles)?;
-    let rules = ZoneRules::builtin();
+    let rules = &tables.zones;
     let paths = text::list_articles(&cfg.articles)?;
     let parser = GeoParser::new(gazetteer);
     let digests = incremental::parse_cache::PlaceDigests::new(gazetteer);
@@ -537,9 +559,9 @@ fn layers(
     let parses_path = State::parses_path(&cfg.out);
     let mut parses = if new_binary { ParseCache::default() } else { ParseCache::load(&parses_path, binary) };
     let mut next_parses = CacheWriter::new(&State::dir(&cfg.out).join("parses.next"), binary);
-    let events = EventCoder::default();
+    let events = &tables.events;
     let coder = events.coder(gazetteer);
-    let projector = crate::project::Projector::builtin();
+    let projector = &tables.projector;
     let mut seen = text::Deduper::default();
     let (mut read_warnings, mut duplicates, mut event_warnings) = (Vec::new(), Vec::new(), Vec::new());
     let mut kept = 0;
@@ -548,7 +570,7 @@ fn layers(
     let mut readings = crate::project::Readings::default();
     for chunk in paths.chunks(BATCH) {
         let read: Vec<Article> =
-            chunk.par_iter().map(|p| text::read_article(p, &rules, &corpus, cfg.date)).collect::<Result<_, _>>()?;
+            chunk.par_iter().map(|p| text::read_article(p, rules, &corpus, cfg.date)).collect::<Result<_, _>>()?;
         let (articles, dups) = seen.admit_all(read);
         duplicates.extend(dups);
         read_warnings.extend(text::read_warnings(&articles));
