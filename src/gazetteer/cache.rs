@@ -15,7 +15,7 @@
 //! entries and the snapshot are written after the gazetteer is in use; every entry is read as untrusted
 //! (any that does not decode is a miss), and the cache keeps the entries of the last eight gazetteers.
 
-use super::diff::{PlaceChange, changes_among, place_changes};
+use super::diff::{PlaceChange, changes_among};
 use super::index::{self, AliasIndex, IndexParts};
 use super::skeleton::SkeletonIndex;
 use super::{Gazetteer, GazetteerError, Parsed, Place, merge, parse_source, sources};
@@ -318,38 +318,35 @@ impl Gazetteer {
 
     /// What changed since the gazetteer opened under an earlier content key, place by place (see
     /// [`super::diff::place_changes`]): only the places whose digest differs are decoded from that
-    /// gazetteer's places entry; else its whole snapshot is; `None` when neither is kept.
+    /// gazetteer's places entry (which its snapshot also stands on); `None` when it is not kept.
     pub fn changes_since_key(&self, key: &str) -> Option<Vec<PlaceChange>> {
         self.changes_since_key_in(key, &cache_dir()?)
     }
 
     fn changes_since_key_in(&self, key: &str, cache: &Path) -> Option<Vec<PlaceChange>> {
-        let from_places = || {
-            let bytes = std::fs::read(cache.join(format!("gazplaces-{}.bin", key.get(..32)?))).ok()?;
-            let old = PlacesEntry::parse(&bytes)?;
-            let digests: Vec<Digest> =
-                self.places.par_iter().map_init(Vec::new, |buf, p| place_digest(p, buf)).collect::<Option<_>>()?;
-            let new_by_id: HashMap<&str, Digest> =
-                self.places.iter().map(|p| p.id.as_str()).zip(digests.iter().copied()).collect();
-            let old_by_id: HashMap<&str, Digest> =
-                old.head.ids.iter().map(String::as_str).zip(old.head.digests.iter().copied()).collect();
-            let mut old_changed = Vec::new();
-            for (i, (id, d)) in old.head.ids.iter().zip(&old.head.digests).enumerate() {
-                if new_by_id.get(id.as_str()) != Some(d) {
-                    old_changed.push(old.place(i)?);
-                }
+        let bytes = std::fs::read(cache.join(format!("gazplaces-{}.bin", key.get(..32)?))).ok()?;
+        let old = PlacesEntry::parse(&bytes)?;
+        let digests: Vec<Digest> =
+            self.places.par_iter().map_init(Vec::new, |buf, p| place_digest(p, buf)).collect::<Option<_>>()?;
+        let new_by_id: HashMap<&str, Digest> =
+            self.places.iter().map(|p| p.id.as_str()).zip(digests.iter().copied()).collect();
+        let old_by_id: HashMap<&str, Digest> =
+            old.head.ids.iter().map(String::as_str).zip(old.head.digests.iter().copied()).collect();
+        let mut old_changed = Vec::new();
+        for (i, (id, d)) in old.head.ids.iter().zip(&old.head.digests).enumerate() {
+            if new_by_id.get(id.as_str()) != Some(d) {
+                old_changed.push(old.place(i)?);
             }
-            let old_refs: Vec<&Place> = old_changed.iter().collect();
-            let new_refs: Vec<&Place> = self
-                .places
-                .iter()
-                .zip(&digests)
-                .filter(|(p, d)| old_by_id.get(p.id.as_str()) != Some(*d))
-                .map(|(p, _)| p)
-                .collect();
-            Some(changes_among(&old_refs, |id| old_by_id.contains_key(id), &new_refs, self))
-        };
-        from_places().or_else(|| Gazetteer::from_key_in(key, cache).map(|old| place_changes(&old, self)))
+        }
+        let old_refs: Vec<&Place> = old_changed.iter().collect();
+        let new_refs: Vec<&Place> = self
+            .places
+            .iter()
+            .zip(&digests)
+            .filter(|(p, d)| old_by_id.get(p.id.as_str()) != Some(*d))
+            .map(|(p, _)| p)
+            .collect();
+        Some(changes_among(&old_refs, |id| old_by_id.contains_key(id), &new_refs, self))
     }
 }
 
@@ -460,6 +457,7 @@ pub(super) fn format() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gazetteer::diff::place_changes;
 
     /// A scratch copy of the bundled gazetteer and a cache directory beside it.
     fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
