@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Incremental rebuilds (issue 7): cold build, no-change rebuild, and moving Rawa 0.05° north, on a
 # scratch copy of the bundled inputs. Prints times and how many files and tiles each build rewrote.
-# Usage: bench/incremental.sh [RUNS]
+# Usage: bench/incremental.sh [RUNS]   (TMPDIR=/dev/shm for tmpfs; BIN=path/to/frontmap measures that binary
+# instead of building this checkout's)
 #   cold build: median of 3 (empty out/, empty gazetteer snapshot cache each time);
 #   no-change rebuild: median of RUNS (default 20);
 #   one-place edit: the first edit, then the median of RUNS more edits, each moving Rawa to a latitude
@@ -10,8 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUNS=${1:-20}
-cargo build --release -q
-B=$ROOT/target/release/frontmap
+if [ -n "${BIN:-}" ]; then
+  B=$(realpath "$BIN")
+else
+  cargo build --release -q
+  B=$ROOT/target/release/frontmap
+fi
 S=$(mktemp -d)
 trap 'rm -rf "$S"' EXIT
 cp -r articles gazetteer styles "$S/"
