@@ -193,21 +193,11 @@ impl State {
                 self.dirs.insert(rel_dir.clone(), stamp);
                 if previous_dirs.get(&rel_dir) == Some(&stamp) && !stamp.is_racy() {
                     let prefix = format!("{rel_dir}/");
-                    let children = |map_keys: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-                        map_keys
-                            .take_while(|k| k.starts_with(&prefix))
-                            .filter(|k| !k[prefix.len()..].contains('/'))
-                            .cloned()
-                            .collect()
-                    };
-                    for rel in children(&mut previous.range(prefix.clone()..).map(|(k, _)| k)) {
-                        if let Some(s) = previous.get(&rel) {
-                            self.outputs.insert(rel, *s);
-                        }
+                    for (rel, s) in direct_children(&previous, &prefix) {
+                        self.outputs.insert(rel.clone(), *s);
                     }
-                    for rel in children(&mut previous_dirs.range(prefix.clone()..).map(|(k, _)| k)) {
-                        let p = out.join(&rel);
-                        stack.push((rel, p));
+                    for (rel, _) in direct_children(&previous_dirs, &prefix) {
+                        stack.push((rel.clone(), out.join(rel)));
                     }
                     continue;
                 }
@@ -230,6 +220,14 @@ impl State {
             to_stat.into_par_iter().filter_map(|(rel, p)| Stamp::of(&p).map(|s| (rel, s))).collect();
         self.outputs.extend(stamped);
     }
+}
+
+/// The entries of `map` (keyed by relative path) directly under the directory `prefix` ("a/b/"): contiguous in a
+/// sorted map, so a range scan.
+fn direct_children<'a, V>(map: &'a BTreeMap<String, V>, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a V)> {
+    map.range(prefix.to_string()..)
+        .take_while(move |(k, _)| k.starts_with(prefix))
+        .filter(move |(k, _)| !k[prefix.len()..].contains('/'))
 }
 
 /// A build's hold on its output directory (an advisory lock on the directory itself, so no file is added;
