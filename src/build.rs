@@ -370,7 +370,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     let mut state = if cfg.force { State::default() } else { State::load(&cfg.out) };
     if cfg.force {
         // Kept basemap runs and parses are keyed by content, but `--force` promises everything is done anew.
-        for kept in ["sheets", "sources"] {
+        for kept in ["sheets", "sources", "bases"] {
             let _ = std::fs::remove_dir_all(State::dir(&cfg.out).join(kept));
         }
     }
@@ -453,6 +453,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
         (cfg.styles.clone(), cfg.out.clone(), render.path_prefixes.clone());
     tiles.progress = true;
     tiles.shelf = render.shelf.clone();
+    tiles.bases = Some(State::dir(&cfg.out).join("bases"));
     // Sheets and tiles read the same layers and write apart: drawn side by side, each fills the cores
     // the other leaves idle (a sheet waiting on its slowest part, tiles on their archives).
     let same_binary = state.binary == binary;

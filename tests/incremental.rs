@@ -318,20 +318,23 @@ fn reshape_lake_tharthar(p: &Project) {
 }
 
 #[test]
-fn sheets_drawn_from_kept_runs_overlays_and_label_sprites_match_a_cold_build_even_when_those_are_damaged_or_stale() {
+fn maps_and_tiles_drawn_from_kept_pixels_match_a_cold_build_even_when_those_are_damaged_or_stale() {
     let p = Project::new("runs");
     p.build(&[]);
-    let runs = p.path("out/.cache/sheets");
-    let kept: Vec<PathBuf> = std::fs::read_dir(&runs)
-        .unwrap_or_else(|e| panic!("{}: {e}", runs.display()))
+    let (runs, bases) = (p.path("out/.cache/sheets"), p.path("out/.cache/bases"));
+    let kept: Vec<PathBuf> = [&runs, &bases]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap_or_else(|e| panic!("{}: {e}", d.display())))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "run" || x == "sprites"))
+        .filter(|p| p.extension().is_some_and(|x| x == "run" || x == "sprites" || x == "base"))
         .collect();
     let named = |part: &str| kept.iter().any(|k| k.to_string_lossy().contains(part));
     assert!(named(".map.0.run"), "no basemap run kept in {}", runs.display());
     assert!(named(".furniture.0.run"), "no furniture overlay kept in {}", runs.display());
     assert!(named(".map.sprites"), "no label sprites kept in {}", runs.display());
-    // A damaged kept run, overlay or sprites file (cut in half, or garbage) is drawn again, never used.
+    assert!(named("/6-"), "no zoom-6 tile base kept in {}", bases.display());
+    // A damaged kept run, overlay, sprites file or tile base (cut in half, or garbage) is drawn again, never
+    // used.
     for (i, f) in kept.iter().enumerate() {
         let bytes = std::fs::read(f).unwrap_or_default();
         let damaged = if i % 2 == 0 { bytes[..bytes.len() / 2].to_vec() } else { vec![0x5a; bytes.len()] };

@@ -201,7 +201,21 @@ pub fn draw_layers_with(
     stats: &mut DrawStats,
     opts: DrawOptions,
 ) {
-    for layer in &scene.style.layers {
+    draw_layer_range(pixmap, scene, 0..scene.style.layers.len(), view, sel, stats, opts);
+}
+
+/// [`draw_layers_with`] for the style layers in `range` only: a tile whose bottom layers were kept draws
+/// the rest over them.
+pub fn draw_layer_range(
+    pixmap: &mut Pixmap,
+    scene: &Scene,
+    range: std::ops::Range<usize>,
+    view: &View,
+    sel: &Selection,
+    stats: &mut DrawStats,
+    opts: DrawOptions,
+) {
+    for layer in scene.style.layers.get(range).unwrap_or_default() {
         if !layer.visible_at(view.zoom) || !sel.shows_layer(&layer.id) {
             continue;
         }

@@ -219,7 +219,7 @@ impl From<StoredStats> for DrawStats {
 }
 
 /// Whether a layer reads what the build writes (a source under `out/`), so it is drawn on every run.
-fn live(scene: &Scene, layer: &Layer) -> bool {
+pub(crate) fn live(scene: &Scene, layer: &Layer) -> bool {
     layer.source.as_ref().and_then(|s| scene.style.sources.get(s)).is_some_and(|d| d.data.starts_with("out/"))
 }
 

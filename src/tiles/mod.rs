@@ -16,6 +16,7 @@
 //! (one tile → PNG), [`store`] (the XYZ directory), [`mbtiles`] (the SQLite file), [`pmtiles`] (the
 //! single-file archive for static hosting).
 
+pub mod base;
 pub mod error;
 pub mod labels;
 pub mod mbtiles;
@@ -76,6 +77,8 @@ pub struct TilesConfig {
     pub progress: bool,
     /// Sources already loaded by this build (its sheets read the same files).
     pub shelf: crate::render::scene::SourceShelf,
+    /// Where the bases of low-zoom tiles are kept between runs ([`base`]); `None`: drawn every time.
+    pub bases: Option<PathBuf>,
 }
 
 impl TilesConfig {
@@ -98,6 +101,7 @@ impl TilesConfig {
             viewer: true,
             progress: false,
             shelf: Default::default(),
+            bases: None,
         }
     }
 
@@ -382,7 +386,12 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
         drop_features(&mut prep.scene, &cfg.shelf, |id| prep.overlay.contains(id));
     }
     summary.label_seconds = started.elapsed().as_secs_f64();
-    let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements);
+    let bases = cfg.bases.as_deref().and_then(|dir| base::KeptBases::new(dir, global, &prep.scene));
+    if let Some(b) = bases.as_ref().filter(|_| !same_global) {
+        // Kept under another plan or style: none is valid, and tiles gone from the plan leave none behind.
+        b.clear();
+    }
+    let renderer = TileRenderer::new(&prep.scene, &prep.sel, cfg.scale, &placements).keeping_bases(bases);
     let size = f64::from(renderer.size());
     let cells: HashMap<u8, crate::render::labels::LabelCells> =
         placements.iter().map(|(z, p)| (*z, crate::render::labels::LabelCells::new(p, size))).collect();

@@ -5,12 +5,14 @@
 //! Most tiles of a desert theatre at large zooms are one flat colour; their PNG is encoded once per colour
 //! and shared, which is most of the speed of a pyramid.
 
+use super::base::KeptBases;
 use super::error::TilesError;
 use super::labels::{TILE_SIZE, style_zoom};
 use super::tile::TileId;
 use crate::render::draw::{self, DrawOptions, DrawStats};
 use crate::render::labels::{self, Placement};
 use crate::render::mercator::View;
+use crate::render::reads;
 use crate::render::scene::{Scene, Selection};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -48,6 +50,8 @@ pub struct TileRenderer<'a> {
     pub placements: &'a HashMap<u8, Placement>,
     flat: Mutex<HashMap<[u8; 4], Arc<Vec<u8>>>>,
     background: Mutex<HashMap<u8, Option<[u8; 4]>>>,
+    /// Where the bases of low-zoom tiles are kept between builds ([`KeptBases`]), if anywhere.
+    bases: Option<KeptBases>,
 }
 
 impl<'a> TileRenderer<'a> {
@@ -60,7 +64,13 @@ impl<'a> TileRenderer<'a> {
             placements,
             flat: Mutex::new(HashMap::new()),
             background: Mutex::new(HashMap::new()),
+            bases: None,
         }
+    }
+
+    /// The same renderer, taking the bases of low-zoom tiles from `bases` and keeping those it draws.
+    pub fn keeping_bases(self, bases: Option<KeptBases>) -> Self {
+        TileRenderer { bases, ..self }
     }
 
     /// Tile edge in device pixels.
@@ -88,7 +98,17 @@ impl<'a> TileRenderer<'a> {
         let view = self.view(t);
         let mut stats = DrawStats::default();
         let opts = DrawOptions { seamless: true };
-        draw::draw_layers_with(pixmap, self.scene, &view, self.sel, &mut stats, opts);
+        let all = self.scene.style.layers.len();
+        let base = self.bases.as_ref().map_or(0, |b| b.layers_for(t)).min(all);
+        if let Some(bases) = self.bases.as_ref().filter(|_| base > 0) {
+            if !bases.paint(t, pixmap.data_mut()) {
+                let ((), read) = reads::recording(|| {
+                    draw::draw_layer_range(pixmap, self.scene, 0..base, &view, self.sel, &mut stats, opts);
+                });
+                bases.keep(t, pixmap.data(), &read);
+            }
+        }
+        draw::draw_layer_range(pixmap, self.scene, base..all, &view, self.sel, &mut stats, opts);
         if let Some(p) = self.placements.get(&t.z) {
             labels::draw_labels(pixmap, p, &view);
         }
