@@ -64,14 +64,23 @@ fn is_opaque(rgba: &[u8]) -> bool {
 }
 
 /// Append the RGB bytes of opaque RGBA pixels (premultiplied and straight are the same when opaque), four
-/// pixels at a time: a sheet is millions of pixels, and a byte-wise loop cost a tenth of its encoding.
+/// pixels (three output words) at a time: a sheet is millions of pixels, and a byte-wise loop cost a fifth
+/// of its encoding.
 fn rgb_into(rgba: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + rgba.len() / 4 * 3, 0);
+    let dst = &mut out[start..];
     let mut quads = rgba.chunks_exact(16);
-    for s in &mut quads {
-        out.extend_from_slice(&[s[0], s[1], s[2], s[4], s[5], s[6], s[8], s[9], s[10], s[12], s[13], s[14]]);
+    let mut words = dst.chunks_exact_mut(12);
+    let word = |s: &[u8], i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
+    for (s, d) in (&mut quads).zip(&mut words) {
+        let (p0, p1, p2, p3) = (word(s, 0), word(s, 4), word(s, 8), word(s, 12));
+        d[0..4].copy_from_slice(&((p0 & 0x00ff_ffff) | (p1 << 24)).to_le_bytes());
+        d[4..8].copy_from_slice(&(((p1 >> 8) & 0xffff) | (p2 << 16)).to_le_bytes());
+        d[8..12].copy_from_slice(&(((p2 >> 16) & 0xff) | (p3 << 8)).to_le_bytes());
     }
-    for p in quads.remainder().chunks_exact(4) {
-        out.extend_from_slice(&p[..3]);
+    for (s, d) in quads.remainder().chunks_exact(4).zip(words.into_remainder().chunks_exact_mut(3)) {
+        d.copy_from_slice(&s[..3]);
     }
 }
 
