@@ -19,6 +19,7 @@
 pub mod base;
 pub mod error;
 pub mod labels;
+pub mod mapped;
 pub mod mbtiles;
 pub mod plan;
 pub mod pmtiles;
@@ -640,14 +641,14 @@ impl PmtilesJob<'_> {
         if let Some(d) = self.drawn {
             return pmtiles::write_sorted(&self.path, self.meta, &pmtiles::sorted(d));
         }
-        let old: Option<Vec<u8>> = match self.previous {
+        let old: Option<mapped::Mapped> = match self.previous {
             Some(want) if self.keep.iter().any(|t| !self.fresh.contains_key(t)) => {
                 let still = crate::incremental::Stamp::of(&self.path) == Some(want);
-                still.then(|| std::fs::read(&self.path).ok()).flatten()
+                still.then(|| mapped::Mapped::open(&self.path).ok()).flatten()
             }
             _ => None,
         };
-        let archive = old.as_deref().and_then(pmtiles::Archive::parse);
+        let archive = old.as_ref().and_then(|m| pmtiles::Archive::parse(m.bytes()));
         let mut from_files: Vec<(TileId, Vec<u8>)> = Vec::new();
         let mut sorted: Vec<(u64, &[u8])> = Vec::with_capacity(self.keep.len());
         for t in self.keep {
