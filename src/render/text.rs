@@ -124,7 +124,15 @@ impl Face {
 /// The bundled fonts (DejaVu Sans 2.37 from the `dejavu` crate: Latin, accents and Arabic).
 pub struct Fonts {
     faces: Vec<Face>,
+    /// Lines shaped so far: every tile level and sheet places the same labels, each shaped once per process.
+    lines: RwLock<HashMap<LineKey, Arc<ShapedLine>>>,
 }
+
+/// What a shaped line depends on: its text, face, size and letter spacing (the two as bits).
+type LineKey = (String, FaceId, u32, u32);
+
+/// Most lines [`Fonts`] keeps shaped; beyond, it starts afresh (a watch session sees label texts come and go).
+const LINES_KEPT: usize = 1 << 16;
 
 /// The fonts, parsed once per process.
 pub fn fonts() -> &'static Fonts {
@@ -134,7 +142,7 @@ pub fn fonts() -> &'static Fonts {
             [dejavu::sans::regular(), dejavu::sans::bold(), dejavu::sans::oblique(), dejavu::sans::bold_oblique()];
         // The bundled fonts are part of the binary; they parse, or the build itself is broken.
         let faces = sources.iter().filter_map(|b| Face::load(b)).collect::<Vec<_>>();
-        Fonts { faces }
+        Fonts { faces, lines: RwLock::new(HashMap::new()) }
     })
 }
 
@@ -222,6 +230,22 @@ impl Fonts {
 
     /// Shape one line at `size` pixels, with `letter_spacing` in ems added after each glyph.
     pub fn shape_line(&self, text: &str, face_id: FaceId, size: f32, letter_spacing: f32) -> ShapedLine {
+        let key: LineKey = (text.to_string(), face_id, size.to_bits(), letter_spacing.to_bits());
+        if let Some(line) = self.lines.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return (*line).clone();
+        }
+        let line = self.shape_line_anew(text, face_id, size, letter_spacing);
+        if let Ok(mut lines) = self.lines.write() {
+            if lines.len() >= LINES_KEPT {
+                lines.clear();
+            }
+            lines.insert(key, Arc::new(line.clone()));
+        }
+        line
+    }
+
+    /// [`Fonts::shape_line`] without the memo.
+    fn shape_line_anew(&self, text: &str, face_id: FaceId, size: f32, letter_spacing: f32) -> ShapedLine {
         let mut glyphs = Vec::new();
         let mut pen = 0.0f32;
         let Some(face) = self.face(face_id) else { return ShapedLine { glyphs, width: 0.0, size } };
