@@ -122,6 +122,12 @@ impl KeptBases {
         let _ = crate::atomic::write(&self.path(t), &bytes);
     }
 
+    /// Where tile `t` keeps its label sprites ([`crate::render::sprites`]): at the zooms that keep a base,
+    /// labels cost as much as the rest of the tile.
+    pub fn sprites_file(&self, t: &TileId) -> PathBuf {
+        self.dir.join(format!("{}-{}-{}.sprites", t.z, t.x, t.y))
+    }
+
     /// Remove every kept base (when the pyramid's plan or style changed, none is valid any more).
     pub fn clear(&self) {
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -5,7 +5,7 @@
 //! Most tiles of a desert theatre at large zooms are one flat colour; their PNG is encoded once per colour
 //! and shared, which is most of the speed of a pyramid.
 
-use super::base::KeptBases;
+use super::base::{KeptBases, MAX_ZOOM};
 use super::error::TilesError;
 use super::labels::{TILE_SIZE, style_zoom};
 use super::tile::TileId;
@@ -14,6 +14,7 @@ use crate::render::labels::{self, Placement};
 use crate::render::mercator::View;
 use crate::render::reads;
 use crate::render::scene::{Scene, Selection};
+use crate::render::sprites;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tiny_skia::Pixmap;
@@ -110,7 +111,14 @@ impl<'a> TileRenderer<'a> {
         }
         draw::draw_layer_range(pixmap, self.scene, base..all, &view, self.sel, &mut stats, opts);
         if let Some(p) = self.placements.get(&t.z) {
-            labels::draw_labels(pixmap, p, &view);
+            // Low-zoom tiles draw their labels as sprites, kept beside their base: an edit rasterises again only
+            // the labels it moved. The choice is by zoom alone, so a tile is drawn the same way, kept or not.
+            if t.z <= MAX_ZOOM {
+                let file = self.bases.as_ref().map(|b| b.sprites_file(t));
+                sprites::draw_labels(pixmap, p, &view, file.as_deref());
+            } else {
+                labels::draw_labels(pixmap, p, &view);
+            }
         }
     }
 
