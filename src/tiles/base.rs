@@ -14,6 +14,10 @@
 //! pyramid's global key (binary, style, plan, selection, scale), the layers of the base and the digests of
 //! every feature of the sources they read, and the tile. It stores the pixels (run-length encoded) and the
 //! (source, box) reads the base made, replayed so the tile's record of what it read stays complete.
+//!
+//! The same tiles draw their labels as sprites ([`crate::render::sprites`]) kept beside their base, so an
+//! edit rasterises again only the labels it moved; which tiles do is decided by zoom alone, so a tile is
+//! drawn the same way whether anything is kept or not.
 
 use super::tile::TileId;
 use crate::render::composite;
