@@ -326,15 +326,16 @@ fn maps_and_tiles_drawn_from_kept_pixels_match_a_cold_build_even_when_those_are_
         .iter()
         .flat_map(|d| std::fs::read_dir(d).unwrap_or_else(|e| panic!("{}: {e}", d.display())))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "run" || x == "sprites" || x == "base"))
+        .filter(|p| p.extension().is_some_and(|x| ["run", "sprites", "base", "kept"].iter().any(|e| x == *e)))
         .collect();
     let named = |part: &str| kept.iter().any(|k| k.to_string_lossy().contains(part));
     assert!(named(".map.0.run"), "no basemap run kept in {}", runs.display());
     assert!(named(".furniture.0.run"), "no furniture overlay kept in {}", runs.display());
     assert!(named(".map.sprites"), "no label sprites kept in {}", runs.display());
     assert!(named("/6-"), "no zoom-6 tile base kept in {}", bases.display());
-    // A damaged kept run, overlay, sprites file or tile base (cut in half, or garbage) is drawn again, never
-    // used.
+    assert!(named(".png.kept"), "no PNG bands kept in {}", runs.display());
+    // A damaged kept run, overlay, sprites file, tile base or set of PNG bands (cut in half, or garbage) is
+    // drawn or encoded again, never used.
     for (i, f) in kept.iter().enumerate() {
         let bytes = std::fs::read(f).unwrap_or_default();
         let damaged = if i % 2 == 0 { bytes[..bytes.len() / 2].to_vec() } else { vec![0x5a; bytes.len()] };

@@ -30,16 +30,13 @@ pub enum RenderError {
     /// The canvas could not be allocated (zero or absurd size).
     #[error("sheet {sheet:?}: cannot allocate a {width}×{height} canvas")]
     Canvas { sheet: String, width: u32, height: u32 },
-    /// The PNG encoder failed.
-    #[error("{path}: PNG encoding failed: {msg}")]
-    Png { path: PathBuf, msg: String },
 }
 
 impl RenderError {
     /// 2 when the input (style, sheets, data) is at fault, 1 for an I/O or internal failure.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RenderError::Write { .. } | RenderError::Png { .. } | RenderError::Canvas { .. } => 1,
+            RenderError::Write { .. } | RenderError::Canvas { .. } => 1,
             _ => 2,
         }
     }

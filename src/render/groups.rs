@@ -118,6 +118,12 @@ impl RunCache {
         composite::over_pixmap(pixmap, &layer, 0, 0);
     }
 
+    /// Where a sheet keeps something else between builds under `name` (its PNG's bands); none when the
+    /// cache is off.
+    pub fn kept_file(&self, name: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(format!("{}.kept", file_part(name))))
+    }
+
     /// Remove the kept runs of every sheet but these (a sheet removed from `maps.toml` leaves none behind).
     pub fn retain_sheets(&self, sheets: &[&str]) {
         let Some(dir) = &self.dir else { return };
@@ -125,7 +131,7 @@ impl RunCache {
         let prefixes: Vec<String> = sheets.iter().map(|s| format!("{}.", file_part(s))).collect();
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if (name.ends_with(".run") || name.ends_with(".sprites"))
+            if [".run", ".sprites", ".kept"].iter().any(|e| name.ends_with(e))
                 && !prefixes.iter().any(|p| name.starts_with(p.as_str()))
             {
                 let _ = std::fs::remove_file(e.path());

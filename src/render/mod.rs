@@ -8,6 +8,7 @@
 //! Pure and deterministic: identical inputs give byte-identical PNGs and sidecars.
 
 pub mod composite;
+pub mod deflate;
 pub mod draw;
 pub mod error;
 pub mod expr;
@@ -304,11 +305,14 @@ pub fn render_sheets_since(
     use rayon::prelude::*;
     let rendered: Vec<_> = dirty
         .par_iter()
-        .map(|(sheet, _, files, key)| {
+        .map(|(sheet, stem, files, key)| {
             let runs = runs.keyed(*key);
             let (r, read) = reads::recording(|| sheets::render_sheet(&scene, &sheets, sheet, cfg.scale, &attr, &runs));
             let r = r?;
-            let bytes = png::encode(&r.pixmap).map_err(|msg| RenderError::Png { path: files[0].clone(), msg })?;
+            let bytes = match runs.kept_file(&format!("{stem}.png")) {
+                Some(kept) => png::encode_keeping(&r.pixmap, &kept),
+                None => png::encode(&r.pixmap),
+            };
             // Only the PNG is kept: the pixmap (7 MB a 1600×1200 sheet) is freed for the sheets still drawing.
             let done = SheetSummary {
                 name: sheet.name.clone(),

@@ -1,49 +1,322 @@
-//! PNG encoding: fast deflate, RGB when the image is opaque (a quarter fewer bytes to compress), no
-//! timestamps or other varying chunks, so identical inputs give byte-identical files.
+//! PNG encoding: fdeflate's fast coding ([`super::deflate`]), the `png` crate's adaptive row filters, RGB
+//! when the image is opaque (a quarter fewer bytes to compress), no timestamps or other varying chunks, so
+//! identical inputs give byte-identical files. A sheet keeps its compressed bands of rows between builds
+//! ([`encode_keeping`]): an edit that moves one place re-encodes the few bands it touched.
 
+use super::deflate::{Bits, Stream};
+use std::collections::HashMap;
+use std::path::Path;
 use tiny_skia::Pixmap;
 
-/// Rows converted and handed to the encoder at a time.
-const ROWS: usize = 16;
-
-/// Largest IDAT chunk (the encoder's default, 4 KiB, would spend a chunk header and CRC per 4 KiB).
+/// Largest IDAT chunk (the `png` crate's default, 4 KiB, would spend a chunk header and CRC per 4 KiB).
 const CHUNK: usize = 1 << 20;
 
+/// Rows per kept band: small enough that a moved label re-encodes little, large enough that a sheet's
+/// bands stay a few dozen.
+const BAND: usize = 16;
+
+/// First bytes of a file of kept bands (format version included: bump on any change of layout or coding).
+const MAGIC: &[u8; 8] = b"FMPNGB1\n";
+
 /// Encode a pixmap (premultiplied RGBA) as PNG.
-///
-/// Streamed a few rows at a time: a sheet's RGB copy and the compressed stream grown by doubling (then
-/// copied into one chunk) were each megabytes of memory the process touched for the first time, and the
-/// page faults cost more than the conversion (a tenth of a one-place edit's system time).
-pub fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, String> {
-    use std::io::Write;
-    let rgba = pixmap.data();
-    let (width, height) = (pixmap.width(), pixmap.height());
-    let opaque = is_opaque(rgba);
-    let row = width as usize * 4;
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba });
-        enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
-        let mut w = enc.write_header().map_err(|e| e.to_string())?;
-        let mut stream = w.stream_writer_with_size(CHUNK.min(rgba.len() / 4).max(4096)).map_err(|e| e.to_string())?;
-        let mut buf = Vec::with_capacity(ROWS * row);
-        for rows in rgba.chunks(ROWS * row.max(1)) {
-            buf.clear();
-            if opaque {
-                rgb_into(rows, &mut buf);
-            } else {
-                straight_into(rows, &mut buf);
-            }
-            stream.write_all(&buf).map_err(|e| e.to_string())?;
-        }
-        stream.finish().map_err(|e| e.to_string())?;
-        w.finish().map_err(|e| e.to_string())?;
+pub fn encode(pixmap: &Pixmap) -> Vec<u8> {
+    let image = Image::of(pixmap);
+    let mut stream = Stream::new();
+    let mut rows = Filter::new(&image);
+    for y in 0..image.height {
+        stream.row(rows.next(&image, y));
     }
-    // A pyramid holds every new tile until its archives are written: no spare room kept.
-    out.shrink_to_fit();
-    Ok(out)
+    image.png(stream.finish())
+}
+
+/// [`encode`], keeping the compressed bands of rows in `file` and reusing those whose pixels (and the row
+/// above, which the filters read) are unchanged since they were kept. The bits of a row do not depend on
+/// where it lies in the stream, so the file is byte-identical to [`encode`]'s. A damaged or missing file
+/// only means every band is encoded; one that cannot be written only makes the next encoding slower.
+pub fn encode_keeping(pixmap: &Pixmap, file: &Path) -> Vec<u8> {
+    let image = Image::of(pixmap);
+    let salt = band_salt(&image);
+    let mut kept = read_kept(file, &salt);
+    let mut stream = Stream::new();
+    let mut rows = Filter::new(&image);
+    let mut keep: Vec<([u8; 16], Band)> = Vec::new();
+    let mut fresh = false;
+    for y0 in (0..image.height).step_by(BAND) {
+        let y1 = (y0 + BAND).min(image.height);
+        let key = band_key(&salt, &image, y0, y1);
+        let band = match kept.remove(&key) {
+            Some(b) => b,
+            None => {
+                fresh = true;
+                rows.restart(&image, y0);
+                let mut band = Band { bits: Bits::default(), adler: simd_adler32::Adler32::new(), len: 0 };
+                for y in y0..y1 {
+                    let row = rows.next(&image, y);
+                    band.bits.code(row);
+                    band.adler.write(row);
+                    band.len += row.len() as u64;
+                }
+                band
+            }
+        };
+        stream.splice(&band.bits, band.adler.finish(), band.len);
+        keep.push((key, band));
+    }
+    if fresh || !kept.is_empty() {
+        write_kept(file, &salt, &keep);
+    }
+    image.png(stream.finish())
+}
+
+/// The rows of a pixmap as PNG sees them.
+struct Image<'a> {
+    rgba: &'a [u8],
+    width: usize,
+    height: usize,
+    /// RGB when every pixel is opaque, straight RGBA otherwise.
+    opaque: bool,
+}
+
+impl<'a> Image<'a> {
+    fn of(pixmap: &'a Pixmap) -> Image<'a> {
+        let rgba = pixmap.data();
+        Image { rgba, width: pixmap.width() as usize, height: pixmap.height() as usize, opaque: is_opaque(rgba) }
+    }
+
+    fn bpp(&self) -> usize {
+        if self.opaque { 3 } else { 4 }
+    }
+
+    /// Premultiplied RGBA bytes of rows `y0..y1`.
+    fn raw(&self, y0: usize, y1: usize) -> &[u8] {
+        &self.rgba[y0 * self.width * 4..y1 * self.width * 4]
+    }
+
+    /// Row `y` as PNG bytes, into `out` (cleared first).
+    fn convert(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        if self.opaque {
+            rgb_into(self.raw(y, y + 1), out);
+        } else {
+            straight_into(self.raw(y, y + 1), out);
+        }
+    }
+
+    /// The PNG file around a finished zlib stream: signature, IHDR, IDAT chunks, IEND.
+    fn png(&self, zlib: Vec<u8>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(zlib.len() + 64 + zlib.len() / CHUNK * 12);
+        out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+        let mut ihdr = Vec::with_capacity(13);
+        ihdr.extend_from_slice(&(self.width as u32).to_be_bytes());
+        ihdr.extend_from_slice(&(self.height as u32).to_be_bytes());
+        // Depth 8; colour type RGB (2) or RGBA (6); deflate, adaptive filtering, no interlace.
+        ihdr.extend_from_slice(&[8, if self.opaque { 2 } else { 6 }, 0, 0, 0]);
+        chunk(&mut out, b"IHDR", &ihdr);
+        for part in zlib.chunks(CHUNK) {
+            chunk(&mut out, b"IDAT", part);
+        }
+        chunk(&mut out, b"IEND", &[]);
+        out
+    }
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let at = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32fast::hash(&out[at..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// Rows filtered as the `png` crate's adaptive filter does: of Up, Sub, Average and Paeth, the one whose
+/// output has the smallest sum of absolute (signed) bytes, the later on a tie, the first that sums to 0.
+struct Filter {
+    bpp: usize,
+    prev: Vec<u8>,
+    cur: Vec<u8>,
+    best: Vec<u8>,
+    trial: Vec<u8>,
+}
+
+impl Filter {
+    fn new(image: &Image<'_>) -> Filter {
+        let len = image.width * image.bpp();
+        Filter {
+            bpp: image.bpp(),
+            prev: vec![0; len],
+            cur: Vec::with_capacity(len),
+            best: vec![0; len + 1],
+            trial: vec![0; len + 1],
+        }
+    }
+
+    /// Start again at row `y` (the row above is read back from the image).
+    fn restart(&mut self, image: &Image<'_>, y: usize) {
+        if y == 0 {
+            self.prev.fill(0);
+        } else {
+            image.convert(y - 1, &mut self.prev);
+        }
+    }
+
+    /// Row `y`, filtered, filter byte first (rows must come in order, or after [`Filter::restart`]).
+    fn next(&mut self, image: &Image<'_>, y: usize) -> &[u8] {
+        image.convert(y, &mut self.cur);
+        let mut min = u64::MAX;
+        for kind in [2u8, 1, 3, 4] {
+            self.trial[0] = kind;
+            apply(kind, self.bpp, &self.prev, &self.cur, &mut self.trial[1..]);
+            let cost = cost(&self.trial[1..]);
+            if cost <= min {
+                min = cost;
+                std::mem::swap(&mut self.best, &mut self.trial);
+                if cost == 0 {
+                    break;
+                }
+            }
+        }
+        std::mem::swap(&mut self.prev, &mut self.cur);
+        &self.best
+    }
+}
+
+/// PNG filter `kind` (1 Sub, 2 Up, 3 Average, 4 Paeth) of row `cur` under row `prev`.
+fn apply(kind: u8, bpp: usize, prev: &[u8], cur: &[u8], out: &mut [u8]) {
+    let n = cur.len();
+    match kind {
+        1 => {
+            out[..bpp].copy_from_slice(&cur[..bpp]);
+            for i in bpp..n {
+                out[i] = cur[i].wrapping_sub(cur[i - bpp]);
+            }
+        }
+        2 => {
+            for ((o, &c), &p) in out.iter_mut().zip(cur).zip(prev) {
+                *o = c.wrapping_sub(p);
+            }
+        }
+        3 => {
+            for i in 0..bpp {
+                out[i] = cur[i].wrapping_sub(prev[i] >> 1);
+            }
+            for i in bpp..n {
+                out[i] = cur[i].wrapping_sub(((u16::from(cur[i - bpp]) + u16::from(prev[i])) >> 1) as u8);
+            }
+        }
+        _ => {
+            for i in 0..bpp {
+                out[i] = cur[i].wrapping_sub(prev[i]);
+            }
+            for i in bpp..n {
+                out[i] = cur[i].wrapping_sub(paeth(cur[i - bpp], prev[i], prev[i - bpp]));
+            }
+        }
+    }
+}
+
+/// The Paeth predictor (PNG §9.4), branch-free.
+#[inline]
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let (ia, ib, ic) = (i16::from(a), i16::from(b), i16::from(c));
+    let pa = (ib - ic).abs();
+    let pb = (ia - ic).abs();
+    let pc = (ia + ib - 2 * ic).abs();
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+/// Sum of the bytes taken as signed magnitudes (the adaptive filter's heuristic).
+fn cost(row: &[u8]) -> u64 {
+    row.chunks(4096).map(|c| c.iter().map(|&b| u32::from((b as i8).unsigned_abs())).sum::<u32>() as u64).sum()
+}
+
+/// A band of rows, coded.
+struct Band {
+    bits: Bits,
+    adler: simd_adler32::Adler32,
+    len: u64,
+}
+
+/// What every band key of an image shares: the binary (the coding may change with it), the layout.
+fn band_salt(image: &Image<'_>) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    h.update(MAGIC);
+    h.update(crate::identity::binary().as_bytes());
+    h.update(&[u8::from(image.opaque)]);
+    h.update(&(image.width as u64).to_le_bytes());
+    super::source::short(h.finalize())
+}
+
+/// The key of rows `y0..y1`: their pixels and those of the row above (the filters read it).
+fn band_key(salt: &[u8; 16], image: &Image<'_>, y0: usize, y1: usize) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    h.update(salt);
+    h.update(&[u8::from(y0 == 0)]);
+    h.update(image.raw(y0.saturating_sub(1), y1));
+    super::source::short(h.finalize())
+}
+
+/// The bands kept in `file` for this `salt` (none when the file is missing, damaged or for another salt).
+fn read_kept(file: &Path, salt: &[u8; 16]) -> HashMap<[u8; 16], Band> {
+    let mut kept = HashMap::new();
+    let Ok(bytes) = std::fs::read(file) else { return kept };
+    let mut r = Reader(&bytes);
+    if r.take(8) != Some(MAGIC.as_slice()) || r.take(16) != Some(salt.as_slice()) {
+        return kept;
+    }
+    while !r.0.is_empty() {
+        let band = (|| {
+            let key: [u8; 16] = r.take(16)?.try_into().ok()?;
+            let adler = r.u64()? as u32;
+            let len = r.u64()?;
+            let nbits = r.u64()?;
+            let bytes = r.take(usize::try_from(nbits.div_ceil(8)).ok()?)?.to_vec();
+            let bits = Bits::from_parts(bytes, nbits)?;
+            Some((key, Band { bits, adler: simd_adler32::Adler32::from_checksum(adler), len }))
+        })();
+        match band {
+            Some((k, b)) => kept.insert(k, b),
+            None => return HashMap::new(),
+        };
+    }
+    kept
+}
+
+fn write_kept(file: &Path, salt: &[u8; 16], bands: &[([u8; 16], Band)]) {
+    let mut out = Vec::with_capacity(24 + bands.iter().map(|(_, b)| 40 + b.bits.len() as usize / 8).sum::<usize>());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(salt);
+    for (key, b) in bands {
+        out.extend_from_slice(key);
+        for v in [u64::from(b.adler.finish()), b.len, b.bits.len()] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&b.bits.bytes());
+    }
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::atomic::write(file, &out);
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (a, b) = self.0.split_at_checked(n)?;
+        self.0 = b;
+        Some(a)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)?.try_into().ok().map(u64::from_le_bytes)
+    }
 }
 
 /// Whether every pixel is opaque (read-only, eight pixels at a time).
@@ -115,6 +388,32 @@ mod tests {
     }
 
     #[test]
+    fn bands_kept_from_another_image_give_the_bytes_of_a_fresh_encoding() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("sheet.png.kept");
+        let Some(mut pm) = Pixmap::new(97, 83) else { panic!("pixmap") };
+        for (i, p) in pm.data_mut().chunks_exact_mut(4).enumerate() {
+            p.copy_from_slice(&[(i % 7) as u8 * 30, (i / 97 % 5) as u8 * 40, 90, 255]);
+        }
+        // Nothing kept, then everything kept.
+        assert_eq!(encode_keeping(&pm, &file), encode(&pm));
+        assert_eq!(encode_keeping(&pm, &file), encode(&pm));
+        // A few pixels changed (in one band, then at a band's edge row, whose next band reads it), then a
+        // translucent pixel (RGBA instead of RGB: no band is reused), then damaged files.
+        for (x, y) in [(5usize, 40usize), (96, 47), (0, 0), (50, 82)] {
+            pm.data_mut()[(y * 97 + x) * 4] ^= 0xff;
+            assert_eq!(encode_keeping(&pm, &file), encode(&pm), "pixel {x},{y}");
+        }
+        pm.data_mut()[3] = 128;
+        assert_eq!(encode_keeping(&pm, &file), encode(&pm));
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        for damaged in [bytes[..bytes.len() / 2].to_vec(), vec![0x5a; bytes.len()], Vec::new()] {
+            std::fs::write(&file, damaged).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(encode_keeping(&pm, &file), encode(&pm));
+        }
+    }
+
+    #[test]
     fn an_encoded_pixmap_decodes_to_the_same_pixels() {
         for (w, h, opaque) in [(1u32, 1u32, true), (37, 40, true), (37, 40, false), (256, 256, false)] {
             let Some(mut pm) = Pixmap::new(w, h) else { panic!("pixmap {w}x{h}") };
@@ -123,7 +422,7 @@ mod tests {
                 let c = |v: usize| ((v % 256) as u32 * a as u32 / 255) as u8;
                 p.copy_from_slice(&[c(i), c(i * 7), c(i / 5), a]);
             }
-            let bytes = encode(&pm).unwrap_or_else(|e| panic!("{e}"));
+            let bytes = encode(&pm);
             let mut dec = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap_or_else(|e| panic!("{e}"));
             let mut buf = vec![0; dec.output_buffer_size().unwrap_or(0)];
             let info = dec.next_frame(&mut buf).unwrap_or_else(|e| panic!("{e}"));

@@ -15,9 +15,9 @@ pub enum TilesError {
     /// A tile's canvas could not be allocated.
     #[error("tile {tile}: cannot allocate a {size}×{size} canvas")]
     Canvas { tile: TileId, size: u32 },
-    /// The PNG encoder failed on a tile.
-    #[error("tile {tile}: PNG encoding failed: {msg}")]
-    Png { tile: TileId, msg: String },
+    /// A worker failed while drawing a tile (another one panicked while holding shared state).
+    #[error("tile {tile}: {msg}")]
+    Worker { tile: TileId, msg: String },
     /// A file could not be read.
     #[error("{path}: cannot read: {source}")]
     Read { path: PathBuf, source: std::io::Error },

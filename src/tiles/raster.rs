@@ -177,7 +177,7 @@ impl<'a> TileRenderer<'a> {
         let flat = data.len() < 8 || data[4..] == data[..data.len() - 4];
         let first = pixmap.pixels()[0];
         if !flat {
-            let bytes = crate::render::png::encode(pixmap).map_err(|msg| TilesError::Png { tile: *t, msg })?;
+            let bytes = crate::render::png::encode(pixmap);
             return Ok(TileImage::Png(Arc::new(bytes)));
         }
         let key = [first.red(), first.green(), first.blue(), first.alpha()];
@@ -187,12 +187,12 @@ impl<'a> TileRenderer<'a> {
         if let Some(bytes) = self.flat.lock().map_err(|_| poisoned(t))?.get(&key) {
             return Ok(TileImage::Flat(key, bytes.clone()));
         }
-        let bytes = Arc::new(crate::render::png::encode(pixmap).map_err(|msg| TilesError::Png { tile: *t, msg })?);
+        let bytes = Arc::new(crate::render::png::encode(pixmap));
         let shared = self.flat.lock().map_err(|_| poisoned(t))?.entry(key).or_insert(bytes).clone();
         Ok(TileImage::Flat(key, shared))
     }
 }
 
 fn poisoned(t: &TileId) -> TilesError {
-    TilesError::Png { tile: *t, msg: "a worker panicked while holding the tile cache".into() }
+    TilesError::Worker { tile: *t, msg: "a worker panicked while holding the tile cache".into() }
 }
