@@ -400,18 +400,29 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     // lists) are compiled on a thread of their own while the gazetteer loads, mostly on one core.
     let tables = std::thread::spawn(Tables::builtin);
     let (gazetteer, gazetteer_key, cache_writes) = open_gazetteer(&cfg.gazetteer, session)?;
-    // What the edit did, place by place ("Rawa moved 5.6 km"), from the session's gazetteer or the cache
-    // entries still kept: only the report needs it, so it is worked out beside the layers (reading the
-    // previous places back cost as much as the gazetteer's own merge).
-    let describing = (!state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key).then(|| {
-        let (g, old_key) = (gazetteer.clone(), state.gazetteer_key.clone());
+    // Beside the layers, one thread writes the gazetteer's cache entries (the build returns once they are)
+    // and first tells what the edit did, place by place ("Rawa moved 5.6 km"), from the session's gazetteer
+    // or the entries still kept: only the report needs it, and it reads the digests of the new places from
+    // the entry the writer makes of them (it used to digest every place a second time).
+    let old_key =
+        (!state.gazetteer_key.is_empty() && state.gazetteer_key != gazetteer_key).then(|| state.gazetteer_key.clone());
+    let (described, description) = std::sync::mpsc::channel();
+    let background = (old_key.is_some() || cache_writes.is_some()).then(|| {
+        let g = gazetteer.clone();
         std::thread::spawn(move || {
             use crate::gazetteer::diff::{place_changes_of, summarize};
-            let changes = match previous_gazetteer {
-                Some((k, old)) if k == old_key => Some(place_changes_of(&old.places, &g)),
-                _ => g.changes_since_key(&old_key),
-            };
-            changes.map(|c| summarize(&c, 10)).unwrap_or_default()
+            let places = cache_writes.as_ref().and_then(|w| w.places_entry(&g));
+            if let Some(old_key) = old_key {
+                let changes = match (previous_gazetteer, &places) {
+                    (Some((k, old)), _) if k == old_key => Some(place_changes_of(&old.places, &g)),
+                    (_, Some(entry)) => g.changes_since_key_given(&old_key, entry),
+                    _ => g.changes_since_key(&old_key),
+                };
+                let _ = described.send(changes.map(|c| summarize(&c, 10)).unwrap_or_default());
+            }
+            if let Some(w) = cache_writes {
+                w.write_with(&g, places);
+            }
         })
     });
     timer.lap("gazetteer");
@@ -420,8 +431,9 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     let new_binary = binary != state.binary;
     let tables = tables.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
     layers(cfg, &gazetteer, &tables, &binary, new_binary, &mut summary, &mut timer)?;
-    if let Some(d) = describing {
-        summary.changes.extend(d.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    // Nothing is sent when there is nothing to tell (or the thread failed, which its join reports).
+    if let Ok(d) = description.recv() {
+        summary.changes.extend(d);
     }
     // Rendering reads the layers back from disk, not the gazetteer (tens of megabytes): a one-off build
     // lets it go (once its cache entries are written); a watch session keeps the new one for its next build.
@@ -494,8 +506,8 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     state.summary = postcard::to_stdvec(&summary).unwrap_or_default();
     state.save(&cfg.out).map_err(|e| Error::Write { path: State::dir(&cfg.out), source: e })?;
     // The gazetteer's cache entries were written meanwhile; a build returns once they are.
-    if let Some(w) = cache_writes {
-        let _ = w.join();
+    if let Some(w) = background {
+        w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
     }
     timer.lap("state");
     Ok(summary)
@@ -677,8 +689,8 @@ fn geoparse_cached(
     parsed
 }
 
-/// The gazetteer, from the session when its content is unchanged, with its content key and the thread
-/// writing its cache entries (which the rest of the build does not wait for).
+/// The gazetteer, from the session when its content is unchanged, with its content key and the cache
+/// entries to write (which the rest of the build does not wait for).
 fn open_gazetteer(dir: &Path, session: &mut Session) -> Result<GazetteerOpened, Error> {
     let inputs = crate::gazetteer::cache::Inputs::read(dir)?;
     let key = inputs.key.clone();
@@ -690,15 +702,11 @@ fn open_gazetteer(dir: &Path, session: &mut Session) -> Result<GazetteerOpened, 
     let (g, writes) = Gazetteer::open_inputs(inputs)?;
     let g = Arc::new(g);
     session.gazetteer = Some((key.clone(), g.clone()));
-    let writing = writes.map(|w| {
-        let g = g.clone();
-        std::thread::spawn(move || w.write(&g))
-    });
-    Ok((g, key, writing))
+    Ok((g, key, writes))
 }
 
 /// What [`open_gazetteer`] returns.
-type GazetteerOpened = (Arc<Gazetteer>, String, Option<std::thread::JoinHandle<()>>);
+type GazetteerOpened = (Arc<Gazetteer>, String, Option<crate::gazetteer::cache::CacheWrites>);
 
 /// The committed manifest: every input, and every committed output with its hash and input groups
 /// (tiles, MBTiles and PMTiles are rebuilt, not committed, so not listed).

@@ -7,9 +7,10 @@
 //! and rebuilds it. A snapshot that cannot be read is ignored, never trusted.
 //!
 //! An edit misses the snapshot, but rarely the rest (issue 7): each source file's parsed form is cached
-//! under a key of its own bytes (`gazpart-*`), so only edited files are parsed again before the merge, and
+//! under a key of its own bytes (`gazpart-*`), so only edited files are parsed again before the merge — a
+//! GeoNames file block by block ([`geonames::blocks`]), so editing one row of it parses one block — and
 //! the alias and skeleton indexes under a digest of the names they index (`gazindex-*`), so an edit that
-//! moves a place reuses them. Each gazetteer also keeps its places one by one with a digest each
+//! moves a place reuses them (those of the gazetteer cached last are decoded while the files are merged). Each gazetteer also keeps its places one by one with a digest each
 //! (`gazplaces-*`): the next build tells what an edit did by decoding only the places that differ. The
 //! snapshot itself holds the rest and names its indexes entry, so an edit writes each part once. These
 //! entries and the snapshot are written after the gazetteer is in use; every entry is read as untrusted
@@ -18,14 +19,14 @@
 use super::diff::{PlaceChange, changes_among};
 use super::index::{self, AliasIndex, IndexParts};
 use super::skeleton::SkeletonIndex;
-use super::{Gazetteer, GazetteerError, Parsed, Place, merge, parse_source, sources};
+use super::{Gazetteer, GazetteerError, Parsed, Place, Reader, geonames, merge, parse_source, sources};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Bump when the loaded form changes shape or meaning.
-const SNAPSHOT_FORMAT: u32 = 2;
+const SNAPSHOT_FORMAT: u32 = 3;
 
 /// The loaded form of a gazetteer under its content key (`gazetteer-KEY.bin`), less what other entries
 /// hold: its places are the `gazplaces-KEY.bin` entry and its indexes the `gazindex-*` entry it names. An
@@ -186,12 +187,24 @@ impl CacheWrites {
     /// Write the entries, the snapshot of `g` and the manifest, then prune the cache. A cache that cannot
     /// be written is only a slower next run.
     pub fn write(self, g: &Gazetteer) {
+        let places = PlacesEntry::bytes(&g.places);
+        self.write_with(g, places);
+    }
+
+    /// The entry of `g`'s places one by one ([`CacheWrites::write`] writes it): a caller that also tells what
+    /// an edit did reads the places' digests from it ([`Gazetteer::changes_since_key_given`]) rather than
+    /// digesting every place a second time.
+    pub fn places_entry(&self, g: &Gazetteer) -> Option<Vec<u8>> {
+        PlacesEntry::bytes(&g.places)
+    }
+
+    /// [`CacheWrites::write`], with the places entry already made by [`CacheWrites::places_entry`].
+    pub fn write_with(self, g: &Gazetteer, places: Option<Vec<u8>>) {
         for (path, bytes) in &self.entries {
             if crate::atomic::write(path, bytes).is_err() {
                 return;
             }
         }
-        let places = PlacesEntry::bytes(&g.places);
         let places = places
             .is_some_and(|b| crate::atomic::write(&self.cache.join(format!("gazplaces-{}.bin", self.key)), &b).is_ok());
         if let (true, Ok(bytes)) = (places, postcard::to_stdvec(&g.to_snapshot(&self.index_entry))) {
@@ -205,6 +218,53 @@ impl CacheWrites {
         }
     }
 }
+
+/// The indexes entry of the gazetteer whose cache manifest was written last, if any.
+fn latest_index_entry(cache: &Path) -> Option<String> {
+    let latest = std::fs::read_dir(cache)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with("gazetteer-") && n.ends_with(".parts")))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max()?;
+    let manifest = read_entry::<Manifest>(&latest.1)?;
+    manifest.entries.into_iter().find(|e| e.starts_with("gazindex-"))
+}
+
+/// The places of a GeoNames file, block by block ([`geonames::blocks`]): each block's places are read from
+/// the cache entry of its bytes, or parsed (and returned as an entry to write). An edit of one row parses one
+/// block of a file of hundreds of thousands of rows. Also the entries' names, for the manifest.
+fn geonames_blocks(path: &Path, bytes: &[u8], cache: Option<&Path>) -> Result<Loaded<Vec<Place>>, GazetteerError> {
+    let header = key_header("geonames-block");
+    let done: Vec<Result<Loaded<Vec<Place>>, GazetteerError>> = geonames::blocks(bytes)
+        .par_iter()
+        .map(|block| {
+            let mut h = blake3::Hasher::new();
+            h.update(header.as_bytes());
+            h.update(block.bytes);
+            let name = format!("gazpart-{}.bin", &h.finalize().to_hex()[..32]);
+            let entry = cache.map(|c| c.join(&name));
+            if let Some(places) = entry.as_deref().and_then(read_entry::<Vec<Place>>) {
+                return Ok((places, Vec::new(), vec![name]));
+            }
+            let places = geonames::parse_block(path, block)?;
+            let write = entry.and_then(|e| postcard::to_stdvec(&places).ok().map(|b| (e, b)));
+            Ok((places, write.into_iter().collect(), vec![name]))
+        })
+        .collect();
+    let (mut places, mut writes, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    // The first bad row of the file is the one reported, whichever block failed first.
+    for d in done {
+        let (p, w, n) = d?;
+        places.extend(p);
+        writes.extend(w);
+        names.extend(n);
+    }
+    Ok((places, writes, names))
+}
+
+/// A source as loaded: its parsed form, the cache entries to write, the names of the entries it stands on.
+type Loaded<T> = (T, Vec<Entry>, Vec<String>);
 
 /// A cache entry to write: its path and bytes.
 type Entry = (PathBuf, Vec<u8>);
@@ -248,26 +308,37 @@ impl Gazetteer {
         if let Some(g) = cache.as_deref().and_then(|c| Gazetteer::from_key_in(&inputs.key, c)) {
             return Ok((g, None));
         }
+        // The indexes of the gazetteer cached last, decoded while this one is parsed and merged: an edit that
+        // moves a place indexes the same names, and their decoding was a fifth of the edit's gazetteer time.
+        let prefetch = cache.as_deref().and_then(latest_index_entry).map(|name| {
+            let path = cache.as_deref().map(|c| c.join(&name)).unwrap_or_default();
+            (name, std::thread::spawn(move || read_entry::<CachedIndexes>(&path)))
+        });
         let sources = sources(&inputs.dir)?;
-        let loaded: Vec<(Parsed, Option<Entry>, String)> = sources
+        let loaded: Vec<Loaded<Parsed>> = sources
             .par_iter()
             .map(|(path, reader)| {
                 let (part, bytes) = inputs.source(path)?;
-                let entry = cache.as_ref().map(|c| c.join(format!("gazpart-{part}.bin")));
+                if matches!(reader, Reader::GeoNames) {
+                    let (places, writes, names) = geonames_blocks(path, &bytes, cache.as_deref())?;
+                    return Ok((Parsed::GeoNames(places), writes, names));
+                }
+                let name = format!("gazpart-{part}.bin");
+                let entry = cache.as_ref().map(|c| c.join(&name));
                 if let Some(parsed) = entry.as_deref().and_then(read_entry::<Parsed>) {
-                    return Ok((parsed, None, part));
+                    return Ok((parsed, Vec::new(), vec![name]));
                 }
                 let parsed = parse_source(path, *reader, &bytes)?;
                 let write = entry.and_then(|e| postcard::to_stdvec(&parsed).ok().map(|b| (e, b)));
-                Ok((parsed, write, part))
+                Ok((parsed, write.into_iter().collect(), vec![name]))
             })
             .collect::<Result<_, GazetteerError>>()?;
         let mut entries = Vec::new();
         let mut manifest = Manifest { format: SNAPSHOT_FORMAT, entries: Vec::new() };
         let mut parsed = Vec::with_capacity(loaded.len());
-        for ((path, reader), (content, write, part)) in sources.iter().zip(loaded) {
-            entries.extend(write);
-            manifest.entries.push(format!("gazpart-{part}.bin"));
+        for ((path, reader), (content, writes, names)) in sources.iter().zip(loaded) {
+            entries.extend(writes);
+            manifest.entries.extend(names);
             parsed.push((path.as_path(), *reader, content));
         }
         let m = merge(parsed)?;
@@ -281,7 +352,12 @@ impl Gazetteer {
             let entry = cache.as_ref().map(|c| c.join(&name));
             index_entry.clone_from(&name);
             manifest.entries.push(name);
-            let cached = entry.as_deref().and_then(read_entry::<CachedIndexes>).filter(|c| c.format == SNAPSHOT_FORMAT);
+            let cached = match prefetch {
+                Some((guess, read)) if guess == index_entry => read.join().ok().flatten(),
+                // A wrong guess is left to finish on its own.
+                _ => entry.as_deref().and_then(read_entry::<CachedIndexes>),
+            };
+            let cached = cached.filter(|c| c.format == SNAPSHOT_FORMAT);
             if let Some(index) = cached.and_then(|c| Some((AliasIndex::from_parts(c.index)?, c.skeletons))) {
                 return index;
             }
@@ -323,11 +399,26 @@ impl Gazetteer {
         self.changes_since_key_in(key, &cache_dir()?)
     }
 
+    /// [`Gazetteer::changes_since_key`], the digests of this gazetteer's places taken from its places entry
+    /// ([`CacheWrites::places_entry`]) rather than computed again.
+    pub fn changes_since_key_given(&self, key: &str, places_entry: &[u8]) -> Option<Vec<PlaceChange>> {
+        let new = PlacesEntry::parse(places_entry)?;
+        if new.head.ids.len() != self.places.len() || new.head.ids.iter().zip(&self.places).any(|(id, p)| *id != p.id) {
+            return self.changes_since_key(key);
+        }
+        self.changes_with_digests(key, &cache_dir()?, &new.head.digests)
+    }
+
     fn changes_since_key_in(&self, key: &str, cache: &Path) -> Option<Vec<PlaceChange>> {
-        let bytes = std::fs::read(cache.join(format!("gazplaces-{}.bin", key.get(..32)?))).ok()?;
-        let old = PlacesEntry::parse(&bytes)?;
         let digests: Vec<Digest> =
             self.places.par_iter().map_init(Vec::new, |buf, p| place_digest(p, buf)).collect::<Option<_>>()?;
+        self.changes_with_digests(key, cache, &digests)
+    }
+
+    /// What changed since the gazetteer kept under `key`, given the digest of each of this one's places.
+    fn changes_with_digests(&self, key: &str, cache: &Path, digests: &[Digest]) -> Option<Vec<PlaceChange>> {
+        let bytes = std::fs::read(cache.join(format!("gazplaces-{}.bin", key.get(..32)?))).ok()?;
+        let old = PlacesEntry::parse(&bytes)?;
         let new_by_id: HashMap<&str, Digest> =
             self.places.iter().map(|p| p.id.as_str()).zip(digests.iter().copied()).collect();
         let old_by_id: HashMap<&str, Digest> =
@@ -342,7 +433,7 @@ impl Gazetteer {
         let new_refs: Vec<&Place> = self
             .places
             .iter()
-            .zip(&digests)
+            .zip(digests)
             .filter(|(p, d)| old_by_id.get(p.id.as_str()) != Some(*d))
             .map(|(p, _)| p)
             .collect();

@@ -158,9 +158,8 @@ pub fn read_file(path: &Path) -> Result<Vec<Place>, GazetteerError> {
 /// editing one row of a regional dump re-reads the whole file, and the rebuild waits on it.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Place>, GazetteerError> {
     use rayon::prelude::*;
-    let blocks = line_blocks(bytes, PARSE_BLOCK);
     let parsed: Vec<Result<Vec<Place>, GazetteerError>> =
-        blocks.par_iter().map(|&(first_line, block)| parse_lines(path, first_line, block)).collect();
+        blocks(bytes).par_iter().map(|b| parse_block(path, b)).collect();
     let mut places = Vec::with_capacity(parsed.iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum());
     // The first bad row of the file is the one reported, whichever block failed first.
     for block in parsed {
@@ -169,24 +168,69 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Place>, GazetteerError> {
     Ok(places)
 }
 
-/// Bytes of rows per block of [`parse`]: large enough that a block outweighs handing it to a thread.
-const PARSE_BLOCK: usize = 64 * 1024;
+/// A run of whole rows of a GeoNames file: parsed on its own, and cached on its own, so an edit parses again
+/// only the block it falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block<'a> {
+    /// The number of its first line in the file.
+    pub first_line: usize,
+    pub bytes: &'a [u8],
+}
 
-/// `bytes` cut after a newline about every `size` bytes: each block with the number of its first line.
-fn line_blocks(bytes: &[u8], size: usize) -> Vec<(usize, &[u8])> {
-    let mut blocks = Vec::new();
-    let (mut rest, mut line) = (bytes, 1);
-    while !rest.is_empty() {
-        let cut = match rest.get(size..).and_then(|tail| tail.iter().position(|&b| b == b'\n')) {
-            Some(i) => size + i + 1,
-            None => rest.len(),
-        };
-        let (block, tail) = rest.split_at(cut);
-        blocks.push((line, block));
-        line += block.iter().filter(|&&b| b == b'\n').count();
-        rest = tail;
+/// A block ends after a row once it holds this many bytes and the row's id picks it ([`CUT`])…
+const BLOCK_MIN: usize = 16 * 1024;
+/// …one row in this many on average (blocks of about 40 KiB: large enough to outweigh handing one to a thread)…
+const CUT: u64 = 128;
+/// …or after the row that takes it past this size, whatever the ids.
+const BLOCK_MAX: usize = 256 * 1024;
+
+/// `bytes` cut into blocks of whole rows where the rows themselves say (content-defined, like a
+/// content-addressed store's chunks): after a row whose GeoNames id hashes to a multiple of [`CUT`], once
+/// the block holds [`BLOCK_MIN`] bytes. Editing, adding or removing a row changes the block it falls in
+/// (and at most its neighbour), never the cuts further on, as cutting at fixed offsets would.
+///
+/// ```
+/// use frontmap::gazetteer::geonames::blocks;
+/// let rows: String = (0..20_000).map(|i| format!("{i}\tPlace {i}\n")).collect();
+/// let cut = blocks(rows.as_bytes());
+/// assert!(cut.len() > 1);
+/// assert_eq!(cut.iter().map(|b| b.bytes.len()).sum::<usize>(), rows.len());
+/// // A longer row 100 changes the first block only.
+/// let edited = rows.replacen("100\tPlace 100\n", "100\tPlace one hundred\n", 1);
+/// let after = blocks(edited.as_bytes());
+/// assert_eq!(after[1..].iter().map(|b| b.bytes).collect::<Vec<_>>(), cut[1..].iter().map(|b| b.bytes).collect::<Vec<_>>());
+/// ```
+pub fn blocks(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut out = Vec::new();
+    let (mut start, mut first_line, mut line) = (0, 1, 1);
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
+        let id = &bytes[at..end];
+        let id = &id[..memchr::memchr(b'\t', id).unwrap_or(id.len())];
+        line += 1;
+        let size = end - start;
+        if size >= BLOCK_MAX || (size >= BLOCK_MIN && fnv1a(id) % CUT == 0) {
+            out.push(Block { first_line, bytes: &bytes[start..end] });
+            (start, first_line) = (end, line);
+        }
+        at = end;
     }
-    blocks
+    if start < bytes.len() {
+        out.push(Block { first_line, bytes: &bytes[start..] });
+    }
+    out
+}
+
+/// FNV-1a, 64 bits: where blocks end (any fixed hash would do; this one is a few lines).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The places of the rows of `block` (`path` and line numbers name a bad row). They depend on the block's
+/// bytes alone, so a block's places can be cached under its content.
+pub fn parse_block(path: &Path, block: &Block<'_>) -> Result<Vec<Place>, GazetteerError> {
+    parse_lines(path, block.first_line, block.bytes)
 }
 
 /// The places of the rows in `block`, whose first line is line `first_line` of `path`.
@@ -284,16 +328,41 @@ mod tests {
 
     #[test]
     fn blocks_cut_only_after_newlines_and_count_lines_from_one() {
-        let text: String = (0..40).map(|i| row(i, &format!("Town {i}"))).collect();
-        for size in [1, 7, 100, 1000, 1 << 20] {
-            let blocks = line_blocks(text.as_bytes(), size);
-            assert_eq!(blocks.iter().map(|(_, b)| b.len()).sum::<usize>(), text.len());
-            let mut line = 1;
-            for (first, block) in &blocks {
-                assert_eq!(*first, line);
-                assert!(block.ends_with(b"\n"));
-                line += block.iter().filter(|&&b| b == b'\n').count();
+        for rows in [0usize, 1, 40, 5000] {
+            let text: String = (0..rows as u64).map(|i| row(i, &format!("Town {i}"))).collect();
+            // With and without a final newline.
+            for text in [text.clone(), text.trim_end().to_string()] {
+                let blocks = blocks(text.as_bytes());
+                assert_eq!(blocks.iter().map(|b| b.bytes.len()).sum::<usize>(), text.len());
+                assert_eq!(blocks.len() > 1, rows == 5000, "{rows} rows");
+                let mut line = 1;
+                for (i, b) in blocks.iter().enumerate() {
+                    assert_eq!(b.first_line, line);
+                    assert!(b.bytes.ends_with(b"\n") || i == blocks.len() - 1);
+                    assert!(b.bytes.len() <= BLOCK_MAX + 1024);
+                    line += b.bytes.iter().filter(|&&c| c == b'\n').count();
+                }
             }
+        }
+    }
+
+    #[test]
+    fn an_edited_added_or_removed_row_changes_only_its_block_and_maybe_a_neighbour() {
+        let rows: Vec<String> = (0..8000).map(|i| row(i, &format!("Town {i}"))).collect();
+        let before = rows.concat();
+        let cut = blocks(before.as_bytes());
+        let same = |after: &str| {
+            let now: std::collections::HashSet<&[u8]> = blocks(after.as_bytes()).iter().map(|b| b.bytes).collect();
+            cut.iter().filter(|b| now.contains(b.bytes)).count()
+        };
+        let mut edited = rows.clone();
+        edited[4000] = row(4000, "Town four thousand, renamed");
+        let mut added = rows.clone();
+        added.insert(4000, row(99_999, "New town"));
+        let mut removed = rows.clone();
+        removed.remove(4000);
+        for after in [edited, added, removed] {
+            assert!(same(&after.concat()) >= cut.len() - 2, "{} blocks, {} kept", cut.len(), same(&after.concat()));
         }
     }
 
