@@ -234,17 +234,24 @@ impl Placer<'_> {
         let block = self.fonts.shape_block("Hg", ts.face, ts.size as f32, 0.0, f32::MAX, ts.line_height as f32);
         let (ascent, descent) = (f64::from(block.ascent), f64::from(block.descent));
         let width = f64::from(line.width);
-        let mut order: Vec<&Vec<Px>> = parts.iter().collect();
-        order.sort_by(|a, b| geometry::length(b).total_cmp(&geometry::length(a)));
+        // Longest part first; each part smoothed once, on demand (a river over a whole tile level is
+        // thousands of pixels, and most labels fit on the first part tried).
+        let lengths: Vec<f64> = parts.iter().map(|p| geometry::length(p)).collect();
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        order.sort_by(|&a, &b| lengths[b].total_cmp(&lengths[a]));
+        let mut smoothed: Vec<Option<Vec<Px>>> = vec![None; parts.len()];
         let fractions = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85];
         for avoid_soft in [true, false] {
-            for part in &order {
-                let smooth = smooth_for_label(part, ts.size);
+            for &i in &order {
+                if smoothed[i].is_none() {
+                    smoothed[i] = Some(smooth_for_label(&parts[i], ts.size));
+                }
+                let Some(smooth) = smoothed[i].as_deref() else { continue };
                 for reversed in [false, true] {
                     // The baseline path: the smoothed line in reading order, moved off the line by the
                     // text offset (a parallel curve, so letters keep their spacing on bends).
                     let centre: Vec<Px> =
-                        if reversed { smooth.iter().rev().copied().collect() } else { smooth.clone() };
+                        if reversed { smooth.iter().rev().copied().collect() } else { smooth.to_vec() };
                     let path_pts = if ts.offset[1] == 0.0 {
                         centre
                     } else {
@@ -350,12 +357,12 @@ fn offset_line(pts: &[Px], d: f64) -> Vec<Px> {
 /// course rather than every meander.
 fn smooth_for_label(pts: &[Px], size: f64) -> Vec<Px> {
     let step = (size / 4.0).max(1.0);
-    let total = geometry::length(pts);
+    let measured = Measured::new(pts);
+    let total = measured.total();
     if total <= step * 2.0 {
         return pts.to_vec();
     }
     let n = (total / step).floor() as usize;
-    let measured = Measured::new(pts);
     let samples = measured.points_every(step, n);
     let k = ((size * 1.5) / step).round().max(1.0) as usize;
     (0..samples.len())
@@ -403,9 +410,23 @@ impl<'a> Measured<'a> {
             while j < self.cum.len() && self.cum[j] < d {
                 j += 1;
             }
-            out.push(self.on_segment(j, d).0);
+            out.push(self.point_on_segment(j, d));
         }
         out
+    }
+
+    /// [`Measured::on_segment`]'s point alone (its direction costs an arctangent per point).
+    fn point_on_segment(&self, j: usize, d: f64) -> Px {
+        match j {
+            0 => self.on_segment(j, d).0,
+            _ if j < self.cum.len() => {
+                let (a, b) = (self.pts[j - 1], self.pts[j]);
+                let len = self.cum[j] - self.cum[j - 1];
+                let t = ((d - self.cum[j - 1]) / len).clamp(0.0, 1.0);
+                [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+            }
+            _ => self.on_segment(j, d).0,
+        }
     }
 
     /// The point at distance `d` and its segment's direction, `j` being the first vertex at or beyond `d`
