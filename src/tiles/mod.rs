@@ -305,12 +305,60 @@ pub fn build_tiles(cfg: &TilesConfig) -> Result<TilesSummary, TilesError> {
 /// What one tile depended on when it was last drawn.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct TileRecord {
-    /// The features it read (source, projected box).
-    reads: Reads,
+    /// The features it read: for each source (an index into [`TilesState::sources`]; `u16::MAX` for one not
+    /// there, taken as changed), the projected box it read (an index into `boxes`). A tile reads most of its
+    /// sources over one box or two, and thousands of tiles name the same sources: as indexes, the state of a
+    /// pyramid is a fraction of the size, and decodes without allocating a name per read.
+    reads: Vec<(u16, u16)>,
+    boxes: Vec<[f64; 4]>,
     /// The labels of its level that reach into it.
     labels: Digest,
     /// Whether it drew anything (background-only tiles have no file).
     drawn: bool,
+}
+
+impl TileRecord {
+    fn new(reads: &Reads, sources: &[String], labels: Digest, drawn: bool) -> TileRecord {
+        let mut boxes: Vec<[f64; 4]> = Vec::new();
+        let reads = reads
+            .0
+            .iter()
+            .map(|(s, b)| {
+                let source = sources.binary_search(s).ok().and_then(|i| u16::try_from(i).ok()).unwrap_or(u16::MAX);
+                let at = match boxes.iter().position(|x| x == b) {
+                    Some(i) => i,
+                    None => {
+                        boxes.push(*b);
+                        boxes.len() - 1
+                    }
+                };
+                (source, u16::try_from(at).unwrap_or(u16::MAX))
+            })
+            .collect();
+        TileRecord { reads, boxes, labels, drawn }
+    }
+
+    /// Whether a feature changed where the tile read: `changed[i]` holds the boxes where source `i` of the
+    /// record's table changed.
+    fn touched(&self, changed: &[Option<&Vec<crate::render::mercator::Bbox>>]) -> bool {
+        self.reads.iter().any(|&(s, b)| match (changed.get(usize::from(s)), self.boxes.get(usize::from(b))) {
+            (Some(Some(boxes)), Some(r)) => {
+                let reach = crate::render::mercator::Bbox::new(r[0], r[1], r[2], r[3]);
+                boxes.iter().any(|x| x.intersects(&reach))
+            }
+            (Some(None), Some(_)) => false,
+            _ => true,
+        })
+    }
+
+    /// The record with its sources indexed in table `to` instead of `from`.
+    fn reindexed(mut self, from: &[String], to: &[String]) -> TileRecord {
+        for (s, _) in &mut self.reads {
+            let name = from.get(usize::from(*s));
+            *s = name.and_then(|n| to.binary_search(n).ok()).and_then(|i| u16::try_from(i).ok()).unwrap_or(u16::MAX);
+        }
+        self
+    }
 }
 
 /// What a pyramid depended on ([`build_tiles_since`] keeps it between runs).
@@ -319,6 +367,8 @@ struct TilesState {
     /// Everything but features and labels: binary, style and sheet files, plan, selection, scale.
     global: Digest,
     features: FeatureIndex,
+    /// The sources the records name, sorted.
+    sources: Vec<String>,
     tiles: BTreeMap<(u8, u32, u32), TileRecord>,
     /// The stamp of the PMTiles archive this state's run left (none if it wrote none).
     pmtiles: Option<crate::incremental::Stamp>,
@@ -363,6 +413,9 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
     let features = FeatureIndex::of(&prep.scene);
     let same_global = prev.global == global;
     let changes = prev.features.changes(&features);
+    // Where each source of the previous records changed.
+    let changed_in: Vec<_> = prev.sources.iter().map(|s| changes.boxes.get(s)).collect();
+    let sources: Vec<String> = prep.scene.sources.keys().cloned().collect();
     let all: Vec<TileId> = levels.iter().flat_map(|l| l.tiles.iter().copied()).collect();
     store::clean_interrupted(&cfg.tile_dir());
     let dir = store::TileDir::new(&cfg.tile_dir(), "");
@@ -410,7 +463,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
                 .map(|(p, c)| crate::render::labels::labels_digest_in(p, c, &view, size, size));
             if let Some(rec) = prev.tiles.get(&(t.z, t.x, t.y)).filter(|_| same_global) {
                 let labels_same = labels.is_none_or(|l| l == rec.labels);
-                if labels_same && !changes.touches(&rec.reads) && (!rec.drawn || present.contains(t)) {
+                if labels_same && !rec.touched(&changed_in) && (!rec.drawn || present.contains(t)) {
                     bar.inc(1);
                     return Ok(Outcome::Clean(rec.clone()));
                 }
@@ -424,14 +477,14 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
                 TileImage::Png(bytes) | TileImage::Flat(_, bytes) => Some(dir.put(t, bytes)?),
                 TileImage::Background => None,
             };
-            let rec =
-                TileRecord { reads: read.merged(), labels: labels.unwrap_or_default(), drawn: img.bytes().is_some() };
+            let rec = TileRecord::new(&read.merged(), &sources, labels.unwrap_or_default(), img.bytes().is_some());
             bar.inc(1);
             Ok(Outcome::Drawn(img, stored, rec))
         })
         .collect::<Result<_, TilesError>>()?;
     bar.finish_and_clear();
-    let mut state = TilesState { global, features, tiles: BTreeMap::new(), pmtiles: None };
+    let reindex = prev.sources != sources;
+    let mut state = TilesState { global, features, sources, tiles: BTreeMap::new(), pmtiles: None };
     // Tiles redrawn (None: no longer drawn), for the in-place MBTiles update.
     let mut changed: Vec<(TileId, Option<Arc<Vec<u8>>>)> = Vec::new();
     let mut keep: BTreeSet<TileId> = BTreeSet::new();
@@ -443,7 +496,7 @@ pub fn build_tiles_since(cfg: &TilesConfig, previous: Option<&[u8]>) -> Result<(
                     summary.tiles_unchanged += 1;
                     keep.insert(*t);
                 }
-                rec
+                if reindex { rec.reindexed(&prev.sources, &state.sources) } else { rec }
             }
             Outcome::Drawn(img, stored, rec) => {
                 summary.rendered += 1;
