@@ -34,38 +34,50 @@ pub fn encode(pixmap: &Pixmap) -> Vec<u8> {
 /// where it lies in the stream, so the file is byte-identical to [`encode`]'s. A damaged or missing file
 /// only means every band is encoded; one that cannot be written only makes the next encoding slower.
 pub fn encode_keeping(pixmap: &Pixmap, file: &Path) -> Vec<u8> {
+    use rayon::prelude::*;
     let image = Image::of(pixmap);
     let salt = band_salt(&image);
-    let mut kept = read_kept(file, &salt);
+    let kept = read_kept(file, &salt);
+    // Bands are keyed, and encoded when not kept, on every core: the last sheet of a build is often drawn
+    // while the other cores are idle.
+    let starts: Vec<usize> = (0..image.height).step_by(BAND).collect();
+    let bands: Vec<([u8; 16], Option<Band>)> = starts
+        .par_iter()
+        .map(|&y0| {
+            let y1 = (y0 + BAND).min(image.height);
+            let key = band_key(&salt, &image, y0, y1);
+            let fresh = (!kept.contains_key(&key)).then(|| encode_band(&image, y0, y1));
+            (key, fresh)
+        })
+        .collect();
     let mut stream = Stream::new();
-    let mut rows = Filter::new(&image);
-    let mut keep: Vec<([u8; 16], Band)> = Vec::new();
-    let mut fresh = false;
-    for y0 in (0..image.height).step_by(BAND) {
-        let y1 = (y0 + BAND).min(image.height);
-        let key = band_key(&salt, &image, y0, y1);
-        let band = match kept.remove(&key) {
-            Some(b) => b,
-            None => {
-                fresh = true;
-                rows.restart(&image, y0);
-                let mut band = Band { bits: Bits::default(), adler: simd_adler32::Adler32::new(), len: 0 };
-                for y in y0..y1 {
-                    let row = rows.next(&image, y);
-                    band.bits.code(row);
-                    band.adler.write(row);
-                    band.len += row.len() as u64;
-                }
-                band
-            }
-        };
+    let mut keep: Vec<([u8; 16], &Band)> = Vec::with_capacity(bands.len());
+    for (key, fresh) in &bands {
+        let Some(band) = fresh.as_ref().or_else(|| kept.get(key)) else { continue };
         stream.splice(&band.bits, band.adler.finish(), band.len);
-        keep.push((key, band));
+        keep.push((*key, band));
     }
-    if fresh || !kept.is_empty() {
+    // Identical bands (blank ones, say) share a key: each is kept once.
+    keep.sort_by_key(|(k, _)| *k);
+    keep.dedup_by_key(|(k, _)| *k);
+    if bands.iter().any(|(_, f)| f.is_some()) || keep.len() != kept.len() {
         write_kept(file, &salt, &keep);
     }
     image.png(stream.finish())
+}
+
+/// Rows `y0..y1`, filtered and coded.
+fn encode_band(image: &Image<'_>, y0: usize, y1: usize) -> Band {
+    let mut rows = Filter::new(image);
+    rows.restart(image, y0);
+    let mut band = Band { bits: Bits::default(), adler: simd_adler32::Adler32::new(), len: 0 };
+    for y in y0..y1 {
+        let row = rows.next(image, y);
+        band.bits.code(row);
+        band.adler.write(row);
+        band.len += row.len() as u64;
+    }
+    band
 }
 
 /// The rows of a pixmap as PNG sees them.
@@ -288,7 +300,7 @@ fn read_kept(file: &Path, salt: &[u8; 16]) -> HashMap<[u8; 16], Band> {
     kept
 }
 
-fn write_kept(file: &Path, salt: &[u8; 16], bands: &[([u8; 16], Band)]) {
+fn write_kept(file: &Path, salt: &[u8; 16], bands: &[([u8; 16], &Band)]) {
     let mut out = Vec::with_capacity(24 + bands.iter().map(|(_, b)| 40 + b.bits.len() as usize / 8).sum::<usize>());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(salt);
