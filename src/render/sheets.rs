@@ -8,6 +8,7 @@ use super::furniture::{self, Legend, ScaleBar, TitleBlock};
 use super::groups::{self, RunCache};
 use super::labels::{self, PlaceOptions, Placement};
 use super::mercator::{Bbox, MAX_LATITUDE, View, project};
+use super::reads;
 use super::scene::{DateWindow, Scene, Selection};
 use super::sprites;
 use super::style::Style;
@@ -356,6 +357,93 @@ fn map_part(
     Ok((pm, stats, placement))
 }
 
+/// Detail enlargement `i` of a sheet at scale `s`: its pixmap (caption and scale bar drawn), labels and view.
+fn detail_part(
+    scene: &Scene,
+    sheet: &SheetDef,
+    i: usize,
+    d: &DetailDef,
+    sel: &Selection,
+    s: f64,
+    runs: &RunCache,
+) -> Result<(Pixmap, Placement, View), RenderError> {
+    let dv = View::fit(Bbox::from_lonlat(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]), d.width, d.height, s);
+    let mut dsel = sel.clone();
+    dsel.hide.extend(d.hide.iter().cloned());
+    let (cw, ch) = furniture::measure(&d.title, FaceId::Bold, 13.0 * s);
+    let cap = PxBox::new(0.0, 0.0, cw + 16.0 * s, ch + 8.0 * s);
+    let dbar = ScaleBar::for_view(&dv, 90.0 * s);
+    let dbar_box = dbar.layout(f64::from(dv.width) - 4.0 * s, f64::from(dv.height) - 4.0 * s, s);
+    let (mut pm, _, pl) = map_part(&sheet.name, &format!("detail-{i}"), scene, &dv, &dsel, runs, &|_| {
+        vec![cap.grow(3.0 * s), dbar_box.grow(3.0 * s)]
+    })?;
+    let key = format!("{cap:?}\0{}\0{dbar:?}\0{dbar_box:?}\0{s}", d.title);
+    runs.overlay(&mut pm, &format!("{}.detail-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
+        furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
+        furniture::draw_text(pm, &d.title, FaceId::Bold, 13.0 * s, 8.0 * s, 4.0 * s, furniture::INK, None);
+        dbar.draw(pm, &dbar_box, s);
+    });
+    Ok((pm, pl, dv))
+}
+
+/// Panel `i` of a sheet of small multiples, `size` device pixels: its pixmap (caption, scale bar and north
+/// arrow drawn), what it drew, its labels and its view.
+#[allow(clippy::too_many_arguments)]
+fn panel_part(
+    scene: &Scene,
+    file: &SheetsFile,
+    sheet: &SheetDef,
+    i: usize,
+    p: &PanelDef,
+    (pw, ph): (f64, f64),
+    s: f64,
+    runs: &RunCache,
+) -> Result<(Pixmap, DrawStats, Placement, View), RenderError> {
+    let pv = View::fit(sheet.extent(&file.defaults), (pw / s).round() as u32, (ph / s).round() as u32, s);
+    let psel = sheet.selection(&p.dates);
+    let (cw, ch) = furniture::measure(&p.title, FaceId::Bold, 16.0 * s);
+    let cap = PxBox::new(0.0, 0.0, cw + 20.0 * s, ch + 10.0 * s);
+    let bar = ScaleBar::for_view(&pv, 120.0 * s);
+    let bar_box = bar.layout(f64::from(pv.width) - 6.0 * s, f64::from(pv.height) - 6.0 * s, s);
+    let north = furniture::north_arrow_box(bar_box.x1 - 20.0 * s, bar_box.y0 - 34.0 * s, s);
+    let (mut pm, stats, pl) = map_part(&sheet.name, &format!("panel-{i}"), scene, &pv, &psel, runs, &|_| {
+        vec![cap.grow(3.0 * s), bar_box.grow(3.0 * s), north.grow(3.0 * s)]
+    })?;
+    let key = format!("{cap:?}\0{}\0{bar:?}\0{bar_box:?}\0{north:?}\0{s}", p.title);
+    runs.overlay(&mut pm, &format!("{}.panel-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
+        furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
+        furniture::draw_text(pm, &p.title, FaceId::Bold, 16.0 * s, 10.0 * s, 5.0 * s, furniture::INK, None);
+        bar.draw(pm, &bar_box, s);
+        furniture::draw_north_arrow(pm, &north, s);
+    });
+    Ok((pm, stats, pl, pv))
+}
+
+/// The locator map of a sheet whose main map shows `view`: its pixmap (the main map's extent marked) and
+/// labels.
+fn inset_part(
+    scene: &Scene,
+    sheet: &SheetDef,
+    i: &InsetDef,
+    view: &View,
+    sel: &Selection,
+    s: f64,
+    runs: &RunCache,
+) -> Result<(Pixmap, Placement), RenderError> {
+    let iv = View::fit(Bbox::from_lonlat(i.bbox[0], i.bbox[1], i.bbox[2], i.bbox[3]), i.width, i.height, s);
+    let isel = Selection { only: Some(i.layers.clone()), hide: Vec::new(), dates: sel.dates.clone() };
+    let p0 = iv.to_px([view.bbox.min_x, view.bbox.max_y]);
+    let p1 = iv.to_px([view.bbox.max_x, view.bbox.min_y]);
+    let mut mark = PxBox::new(p0[0], p0[1], p1[0], p1[1]);
+    if mark.x1 - mark.x0 < 6.0 * s {
+        let c = [(mark.x0 + mark.x1) / 2.0, (mark.y0 + mark.y1) / 2.0];
+        mark = PxBox::new(c[0] - 3.0 * s, c[1] - 3.0 * s, c[0] + 3.0 * s, c[1] + 3.0 * s);
+    }
+    let (mut pm, _, pl) = map_part(&sheet.name, "inset", scene, &iv, &isel, runs, &|_| vec![mark.grow(2.0 * s)])?;
+    furniture::draw_frame(&mut pm, &mark, SHEET_BOX, 2.0 * s, false);
+    Ok((pm, pl))
+}
+
 fn paste(dst: &mut Pixmap, src: &Pixmap, x: f64, y: f64) {
     super::composite::over_pixmap(dst, src, x.round() as i32, y.round() as i32);
 }
@@ -430,30 +518,58 @@ fn render_single(
         sheet_frames.push((frame, caption, cap_box));
     }
 
-    // The map, then the legend (which needs to know what was drawn), then labels avoiding all furniture.
-    let mut pixmap = new_pixmap(&sheet.name, view.width, view.height)?;
-    let mut stats = DrawStats::default();
-    groups::draw_map(&mut pixmap, scene, &view, &sel, &mut stats, runs, &format!("{}.map", sheet.name));
-    let legend = Legend { entries: furniture::legend_entries(scene, &view, &sel, &stats), title: "Légende".into() };
     let columns = sheet.legend_columns.unwrap_or(1);
-    let legend_box = (!legend.entries.is_empty()).then(|| {
-        let bottom = detail_boxes
-            .iter()
-            .zip(&sheet.detail)
-            .filter(|(_, d)| d.position == "bottom-left")
-            .map(|(b, _)| b.y0 - m)
-            .fold(attr_box.y0 - m * 0.5, f64::min);
-        legend.layout(m, bottom, s, columns)
-    });
-    let mut furniture_boxes: Vec<PxBox> = vec![title_box, attr_box, bar_box, north_box];
-    furniture_boxes.extend(inset_box);
-    furniture_boxes.extend(detail_boxes.iter().copied());
-    furniture_boxes.extend(legend_box);
-    furniture_boxes.extend(sheet_frames.iter().map(|f| f.2));
-    let obstacles: Vec<PxBox> = furniture_boxes.iter().map(|b| b.grow(3.0 * s)).collect();
-    let placement = labels::place_labels(scene, &view, &sel, &obstacles, &stats.obstacles, PlaceOptions::default());
-    let sprites_file = runs.sprites_file(&format!("{}.map", sheet.name));
-    sprites::draw_labels(&mut pixmap, &placement, &view, sprites_file.as_deref());
+    // The enlargements and the locator map are drawn beside the main map, on another core when one is free
+    // (the last sheet of a build is often drawn alone), and pasted after it in the same order as ever. Reads
+    // are recorded per thread: the parts record theirs, noted here.
+    let (parts, main) = rayon::join(
+        || {
+            reads::recording(|| {
+                let details = (sheet.detail.iter().enumerate())
+                    .map(|(i, d)| detail_part(scene, sheet, i, d, &sel, s, runs))
+                    .collect::<Result<Vec<_>, RenderError>>()?;
+                let inset = match (&sheet.inset, inset_box) {
+                    (Some(i), Some(_)) => Some(inset_part(scene, sheet, i, &view, &sel, s, runs)?),
+                    _ => None,
+                };
+                Ok::<_, RenderError>((details, inset))
+            })
+        },
+        || {
+            // The map, then the legend (which needs to know what was drawn), then labels avoiding all
+            // furniture.
+            let mut pixmap = new_pixmap(&sheet.name, view.width, view.height)?;
+            let mut stats = DrawStats::default();
+            groups::draw_map(&mut pixmap, scene, &view, &sel, &mut stats, runs, &format!("{}.map", sheet.name));
+            let legend =
+                Legend { entries: furniture::legend_entries(scene, &view, &sel, &stats), title: "Légende".into() };
+            let legend_box = (!legend.entries.is_empty()).then(|| {
+                let bottom = detail_boxes
+                    .iter()
+                    .zip(&sheet.detail)
+                    .filter(|(_, d)| d.position == "bottom-left")
+                    .map(|(b, _)| b.y0 - m)
+                    .fold(attr_box.y0 - m * 0.5, f64::min);
+                legend.layout(m, bottom, s, columns)
+            });
+            let mut furniture_boxes: Vec<PxBox> = vec![title_box, attr_box, bar_box, north_box];
+            furniture_boxes.extend(inset_box);
+            furniture_boxes.extend(detail_boxes.iter().copied());
+            furniture_boxes.extend(legend_box);
+            furniture_boxes.extend(sheet_frames.iter().map(|f| f.2));
+            let obstacles: Vec<PxBox> = furniture_boxes.iter().map(|b| b.grow(3.0 * s)).collect();
+            let placement =
+                labels::place_labels(scene, &view, &sel, &obstacles, &stats.obstacles, PlaceOptions::default());
+            let sprites_file = runs.sprites_file(&format!("{}.map", sheet.name));
+            sprites::draw_labels(&mut pixmap, &placement, &view, sprites_file.as_deref());
+            Ok::<_, RenderError>((pixmap, legend, legend_box, furniture_boxes, placement))
+        },
+    );
+    let ((parts, part_reads), (mut pixmap, legend, legend_box, furniture_boxes, placement)) = (parts, main?);
+    for (source, b) in &part_reads.0 {
+        reads::note(source, *b);
+    }
+    let (details, inset) = parts?;
     let mut placements = vec![("map".to_string(), placement)];
     let mut offsets = vec![[0.0, 0.0]];
 
@@ -477,23 +593,7 @@ fn render_single(
     }
 
     // Detail enlargements.
-    for (i, (d, b)) in sheet.detail.iter().zip(&detail_boxes).enumerate() {
-        let dv = View::fit(Bbox::from_lonlat(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]), d.width, d.height, s);
-        let mut dsel = sel.clone();
-        dsel.hide.extend(d.hide.iter().cloned());
-        let (cw, ch) = furniture::measure(&d.title, FaceId::Bold, 13.0 * s);
-        let cap = PxBox::new(0.0, 0.0, cw + 16.0 * s, ch + 8.0 * s);
-        let dbar = ScaleBar::for_view(&dv, 90.0 * s);
-        let dbar_box = dbar.layout(f64::from(dv.width) - 4.0 * s, f64::from(dv.height) - 4.0 * s, s);
-        let (mut pm, _, pl) = map_part(&sheet.name, &format!("detail-{i}"), scene, &dv, &dsel, runs, &|_| {
-            vec![cap.grow(3.0 * s), dbar_box.grow(3.0 * s)]
-        })?;
-        let key = format!("{cap:?}\0{}\0{dbar:?}\0{dbar_box:?}\0{s}", d.title);
-        runs.overlay(&mut pm, &format!("{}.detail-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
-            furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
-            furniture::draw_text(pm, &d.title, FaceId::Bold, 13.0 * s, 8.0 * s, 4.0 * s, furniture::INK, None);
-            dbar.draw(pm, &dbar_box, s);
-        });
+    for ((d, b), (pm, pl, dv)) in sheet.detail.iter().zip(&detail_boxes).zip(details) {
         // Where the detail lies on the main map.
         let p0 = view.to_px([dv.bbox.min_x, dv.bbox.max_y]);
         let p1 = view.to_px([dv.bbox.max_x, dv.bbox.min_y]);
@@ -505,18 +605,7 @@ fn render_single(
     }
 
     // Inset locator.
-    if let (Some(i), Some(b)) = (&sheet.inset, inset_box) {
-        let iv = View::fit(Bbox::from_lonlat(i.bbox[0], i.bbox[1], i.bbox[2], i.bbox[3]), i.width, i.height, s);
-        let isel = Selection { only: Some(i.layers.clone()), hide: Vec::new(), dates: sel.dates.clone() };
-        let p0 = iv.to_px([view.bbox.min_x, view.bbox.max_y]);
-        let p1 = iv.to_px([view.bbox.max_x, view.bbox.min_y]);
-        let mut mark = PxBox::new(p0[0], p0[1], p1[0], p1[1]);
-        if mark.x1 - mark.x0 < 6.0 * s {
-            let c = [(mark.x0 + mark.x1) / 2.0, (mark.y0 + mark.y1) / 2.0];
-            mark = PxBox::new(c[0] - 3.0 * s, c[1] - 3.0 * s, c[0] + 3.0 * s, c[1] + 3.0 * s);
-        }
-        let (mut pm, _, pl) = map_part(&sheet.name, "inset", scene, &iv, &isel, runs, &|_| vec![mark.grow(2.0 * s)])?;
-        furniture::draw_frame(&mut pm, &mark, SHEET_BOX, 2.0 * s, false);
+    if let (Some((pm, pl)), Some(b)) = (inset, inset_box) {
         paste(&mut pixmap, &pm, b.x0, b.y0);
         furniture::draw_frame(&mut pixmap, &b, FRAME, 1.5 * s, false);
         placements.push(("inset".to_string(), pl));
@@ -584,24 +673,21 @@ fn render_panels(
     let mut offsets = Vec::new();
     let mut first_view = None;
     let mut views = Vec::new();
-    for (i, p) in sheet.panel.iter().enumerate() {
-        let pv = View::fit(sheet.extent(&file.defaults), (pw / s).round() as u32, (ph / s).round() as u32, s);
-        let psel = sheet.selection(&p.dates);
-        let (cw, ch) = furniture::measure(&p.title, FaceId::Bold, 16.0 * s);
-        let cap = PxBox::new(0.0, 0.0, cw + 20.0 * s, ch + 10.0 * s);
-        let bar = ScaleBar::for_view(&pv, 120.0 * s);
-        let bar_box = bar.layout(f64::from(pv.width) - 6.0 * s, f64::from(pv.height) - 6.0 * s, s);
-        let north = furniture::north_arrow_box(bar_box.x1 - 20.0 * s, bar_box.y0 - 34.0 * s, s);
-        let (mut pm, stats, pl) = map_part(&sheet.name, &format!("panel-{i}"), scene, &pv, &psel, runs, &|_| {
-            vec![cap.grow(3.0 * s), bar_box.grow(3.0 * s), north.grow(3.0 * s)]
-        })?;
-        let key = format!("{cap:?}\0{}\0{bar:?}\0{bar_box:?}\0{north:?}\0{s}", p.title);
-        runs.overlay(&mut pm, &format!("{}.panel-{i}.furniture", sheet.name), key.as_bytes(), |pm| {
-            furniture::draw_panel(pm, &cap, furniture::PAPER, furniture::INK, 0.0);
-            furniture::draw_text(pm, &p.title, FaceId::Bold, 16.0 * s, 10.0 * s, 5.0 * s, furniture::INK, None);
-            bar.draw(pm, &bar_box, s);
-            furniture::draw_north_arrow(pm, &north, s);
-        });
+    // Panels are drawn on every core (each records its reads, noted here), then pasted in order.
+    let drawn: Vec<_> = {
+        use rayon::prelude::*;
+        sheet
+            .panel
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| reads::recording(|| panel_part(scene, file, sheet, i, p, (pw, ph), s, runs)))
+            .collect()
+    };
+    for (i, (panel, read)) in drawn.into_iter().enumerate() {
+        for (source, b) in &read.0 {
+            reads::note(source, *b);
+        }
+        let (pm, stats, pl, pv) = panel?;
         let x = m + i as f64 * (pw + m);
         paste(&mut pixmap, &pm, x, top);
         furniture::draw_frame(
