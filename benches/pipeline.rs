@@ -7,6 +7,9 @@
 //! - `closest/*`: the point of the longest river of the gazetteer nearest each of 500 settlements, as the
 //!   geoparser and the event coder ask it: geo's `ClosestPoint`, and `frontmap::closest` (the same answers)
 //!   without and with its line index.
+//! - `png/*`: a 1600×1200 sheet (the committed `out/maps/theatre.png`, decoded) encoded by frontmap's PNG
+//!   writer, whole and from bands kept of the same image, and by the `png` crate (`Compression::Fast`,
+//!   the same coding and filters), the peer, in the same run.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use frontmap::build;
@@ -113,5 +116,44 @@ fn closest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, events, layers, closest);
+/// The committed theatre sheet as a pixmap.
+fn theatre() -> tiny_skia::Pixmap {
+    let file = std::fs::File::open(root().join("out/maps/theatre.png")).unwrap_or_else(|e| panic!("{e}"));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf).unwrap_or_else(|e| panic!("{e}"));
+    let Some(mut pm) = tiny_skia::Pixmap::new(info.width, info.height) else { panic!("pixmap") };
+    for (d, s) in pm.data_mut().chunks_exact_mut(4).zip(buf.chunks_exact(info.color_type.samples())) {
+        d.copy_from_slice(&[s[0], s[1], s[2], 255]);
+    }
+    pm
+}
+
+fn png(c: &mut Criterion) {
+    let pm = theatre();
+    let mut g = c.benchmark_group("png");
+    g.throughput(Throughput::Bytes(pm.data().len() as u64));
+    g.bench_function("frontmap", |b| b.iter(|| frontmap::render::png::encode(black_box(&pm))));
+    let dir = std::env::temp_dir().join(format!("frontmap-bench-png-{}", std::process::id()));
+    let kept = dir.join("theatre.png.kept");
+    let _ = frontmap::render::png::encode_keeping(&pm, &kept);
+    g.bench_function("frontmap-kept", |b| b.iter(|| frontmap::render::png::encode_keeping(black_box(&pm), &kept)));
+    g.bench_function("png-crate", |b| {
+        b.iter(|| {
+            let rgb: Vec<u8> = pm.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, pm.width(), pm.height());
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_compression(png::Compression::Fast);
+            let mut w = enc.write_header().unwrap_or_else(|e| panic!("{e}"));
+            w.write_image_data(black_box(&rgb)).unwrap_or_else(|e| panic!("{e}"));
+            drop(w);
+            out
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, events, layers, closest, png);
 criterion_main!(benches);

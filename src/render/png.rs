@@ -194,46 +194,54 @@ impl Filter {
 }
 
 /// PNG filter `kind` (1 Sub, 2 Up, 3 Average, 4 Paeth) of row `cur` under row `prev`.
+///
+/// Written over zipped slices (byte `i`, its left neighbour `a`, the byte above `b`, above-left `c`), with
+/// no bounds check inside the loops, so the compiler vectorises them.
 fn apply(kind: u8, bpp: usize, prev: &[u8], cur: &[u8], out: &mut [u8]) {
-    let n = cur.len();
+    let n = cur.len().min(prev.len()).min(out.len());
+    let bpp = bpp.min(n);
+    let (x, a) = (&cur[bpp..n], &cur[..n - bpp]);
+    let (b, c) = (&prev[bpp..n], &prev[..n - bpp]);
+    let (head, o) = out[..n].split_at_mut(bpp);
     match kind {
         1 => {
-            out[..bpp].copy_from_slice(&cur[..bpp]);
-            for i in bpp..n {
-                out[i] = cur[i].wrapping_sub(cur[i - bpp]);
+            head.copy_from_slice(&cur[..bpp]);
+            for ((o, &x), &a) in o.iter_mut().zip(x).zip(a) {
+                *o = x.wrapping_sub(a);
             }
         }
         2 => {
-            for ((o, &c), &p) in out.iter_mut().zip(cur).zip(prev) {
-                *o = c.wrapping_sub(p);
+            for ((o, &x), &b) in out[..n].iter_mut().zip(&cur[..n]).zip(&prev[..n]) {
+                *o = x.wrapping_sub(b);
             }
         }
         3 => {
-            for i in 0..bpp {
-                out[i] = cur[i].wrapping_sub(prev[i] >> 1);
+            for ((h, &x), &b) in head.iter_mut().zip(&cur[..bpp]).zip(&prev[..bpp]) {
+                *h = x.wrapping_sub(b >> 1);
             }
-            for i in bpp..n {
-                out[i] = cur[i].wrapping_sub(((u16::from(cur[i - bpp]) + u16::from(prev[i])) >> 1) as u8);
+            for (((o, &x), &a), &b) in o.iter_mut().zip(x).zip(a).zip(b) {
+                *o = x.wrapping_sub(((u16::from(a) + u16::from(b)) >> 1) as u8);
             }
         }
         _ => {
-            for i in 0..bpp {
-                out[i] = cur[i].wrapping_sub(prev[i]);
+            for ((h, &x), &b) in head.iter_mut().zip(&cur[..bpp]).zip(&prev[..bpp]) {
+                *h = x.wrapping_sub(b);
             }
-            for i in bpp..n {
-                out[i] = cur[i].wrapping_sub(paeth(cur[i - bpp], prev[i], prev[i - bpp]));
+            for ((((o, &x), &a), &b), &c) in o.iter_mut().zip(x).zip(a).zip(b).zip(c) {
+                *o = x.wrapping_sub(paeth(a, b, c));
             }
         }
     }
 }
 
-/// The Paeth predictor (PNG §9.4), branch-free.
+/// The Paeth predictor (PNG §9.4) on bytes alone, as FPNGE computes it (the `png` crate's
+/// `filter_paeth_fpnge`): |p − a| = |b − c|, |p − b| = |a − c|, and |p − c| matters only when c lies between
+/// a and b, where it is the difference of the other two. Sixteen lanes to a vector instead of eight.
 #[inline]
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let (ia, ib, ic) = (i16::from(a), i16::from(b), i16::from(c));
-    let pa = (ib - ic).abs();
-    let pb = (ia - ic).abs();
-    let pc = (ia + ib - 2 * ic).abs();
+    let pa = b.max(c) - b.min(c);
+    let pb = a.max(c) - a.min(c);
+    let pc = if (a < c) == (c < b) { pa.max(pb) - pa.min(pb) } else { 255 };
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -245,7 +253,13 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 
 /// Sum of the bytes taken as signed magnitudes (the adaptive filter's heuristic).
 fn cost(row: &[u8]) -> u64 {
-    row.chunks(4096).map(|c| c.iter().map(|&b| u32::from((b as i8).unsigned_abs())).sum::<u32>() as u64).sum()
+    // In runs of 32 bytes (at most 32 × 128, no overflow), which the compiler vectorises.
+    let mut blocks = row.chunks_exact(32);
+    let mut total = 0u64;
+    for block in &mut blocks {
+        total += u64::from(block.iter().map(|&b| u16::from((b as i8).unsigned_abs())).sum::<u16>());
+    }
+    total + blocks.remainder().iter().map(|&b| u64::from((b as i8).unsigned_abs())).sum::<u64>()
 }
 
 /// A band of rows, coded.
@@ -395,6 +409,28 @@ mod tests {
                 let mut t = rgba.clone();
                 t[hole * 4 + 3] = 254;
                 assert!(!is_opaque(&t), "pixel {hole} of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_byte_paeth_predictor_is_the_specifications_for_every_input() {
+        let spec = |a: u8, b: u8, c: u8| {
+            let p = i16::from(a) + i16::from(b) - i16::from(c);
+            let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+            if pa <= pb && pa <= pc {
+                a
+            } else if pb <= pc {
+                b
+            } else {
+                c
+            }
+        };
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for c in 0..=255u8 {
+                    assert_eq!(paeth(a, b, c), spec(a, b, c), "a={a} b={b} c={c}");
+                }
             }
         }
     }
