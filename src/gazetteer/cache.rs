@@ -19,7 +19,7 @@
 use super::diff::{PlaceChange, changes_among};
 use super::index::{self, AliasIndex, IndexParts};
 use super::skeleton::SkeletonIndex;
-use super::{Gazetteer, GazetteerError, Parsed, Place, Reader, geonames, merge, parse_source, sources};
+use super::{Gazetteer, GazetteerError, Merger, Parsed, Place, Reader, geonames, merge_into, parse_source, sources};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -231,36 +231,56 @@ fn latest_index_entry(cache: &Path) -> Option<String> {
     manifest.entries.into_iter().find(|e| e.starts_with("gazindex-"))
 }
 
-/// The places of a GeoNames file, block by block ([`geonames::blocks`]): each block's places are read from
-/// the cache entry of its bytes, or parsed (and returned as an entry to write). An edit of one row parses one
-/// block of a file of hundreds of thousands of rows. Also the entries' names, for the manifest.
-fn geonames_blocks(path: &Path, bytes: &[u8], cache: Option<&Path>) -> Result<Loaded<Vec<Place>>, GazetteerError> {
-    let header = key_header("geonames-block");
-    let done: Vec<Result<Loaded<Vec<Place>>, GazetteerError>> = geonames::blocks(bytes)
-        .par_iter()
-        .map(|block| {
-            let mut h = blake3::Hasher::new();
-            h.update(header.as_bytes());
-            h.update(block.bytes);
-            let name = format!("gazpart-{}.bin", &h.finalize().to_hex()[..32]);
-            let entry = cache.map(|c| c.join(&name));
-            if let Some(places) = entry.as_deref().and_then(read_entry::<Vec<Place>>) {
-                return Ok((places, Vec::new(), vec![name]));
+/// A piece of a gazetteer directory loaded on its own: a file, or a block of rows of a GeoNames file (so an
+/// edit of one row of a file of hundreds of thousands parses one block).
+struct Unit<'a> {
+    path: &'a Path,
+    reader: Reader,
+    what: What<'a>,
+}
+
+enum What<'a> {
+    /// A whole file: the key of its parsed form in the cache, and its bytes.
+    File(&'a str, &'a [u8]),
+    Block(geonames::Block<'a>),
+}
+
+impl Unit<'_> {
+    /// The parsed form, read from its cache entry (keyed by the bytes) or parsed (and then returned as an
+    /// entry to write), with the name of its entry for the manifest.
+    fn load(&self, cache: Option<&Path>) -> Result<Loaded<Parsed>, GazetteerError> {
+        let name = match &self.what {
+            What::File(part, _) => format!("gazpart-{part}.bin"),
+            What::Block(b) => {
+                let mut h = blake3::Hasher::new();
+                h.update(key_header("geonames-block").as_bytes());
+                h.update(b.bytes);
+                format!("gazpart-{}.bin", &h.finalize().to_hex()[..32])
             }
-            let places = geonames::parse_block(path, block)?;
-            let write = entry.and_then(|e| postcard::to_stdvec(&places).ok().map(|b| (e, b)));
-            Ok((places, write.into_iter().collect(), vec![name]))
-        })
-        .collect();
-    let (mut places, mut writes, mut names) = (Vec::new(), Vec::new(), Vec::new());
-    // The first bad row of the file is the one reported, whichever block failed first.
-    for d in done {
-        let (p, w, n) = d?;
-        places.extend(p);
-        writes.extend(w);
-        names.extend(n);
+        };
+        let entry = cache.map(|c| c.join(&name));
+        let parsed = match &self.what {
+            What::File(..) => entry.as_deref().and_then(read_entry::<Parsed>),
+            What::Block(_) => entry.as_deref().and_then(read_entry::<Vec<Place>>).map(Parsed::GeoNames),
+        };
+        if let Some(parsed) = parsed {
+            return Ok((parsed, Vec::new(), vec![name]));
+        }
+        let (parsed, bytes) = match &self.what {
+            What::File(_, bytes) => {
+                let parsed = parse_source(self.path, self.reader, bytes)?;
+                let bytes = postcard::to_stdvec(&parsed).ok();
+                (parsed, bytes)
+            }
+            What::Block(b) => {
+                let places = geonames::parse_block(self.path, b)?;
+                let bytes = postcard::to_stdvec(&places).ok();
+                (Parsed::GeoNames(places), bytes)
+            }
+        };
+        let write = entry.zip(bytes);
+        Ok((parsed, write.into_iter().collect(), vec![name]))
     }
-    Ok((places, writes, names))
 }
 
 /// A source as loaded: its parsed form, the cache entries to write, the names of the entries it stands on.
@@ -315,33 +335,56 @@ impl Gazetteer {
             (name, std::thread::spawn(move || read_entry::<CachedIndexes>(&path)))
         });
         let sources = sources(&inputs.dir)?;
-        let loaded: Vec<Loaded<Parsed>> = sources
-            .par_iter()
-            .map(|(path, reader)| {
-                let (part, bytes) = inputs.source(path)?;
-                if matches!(reader, Reader::GeoNames) {
-                    let (places, writes, names) = geonames_blocks(path, &bytes, cache.as_deref())?;
-                    return Ok((Parsed::GeoNames(places), writes, names));
-                }
-                let name = format!("gazpart-{part}.bin");
-                let entry = cache.as_ref().map(|c| c.join(&name));
-                if let Some(parsed) = entry.as_deref().and_then(read_entry::<Parsed>) {
-                    return Ok((parsed, Vec::new(), vec![name]));
-                }
-                let parsed = parse_source(path, *reader, &bytes)?;
-                let write = entry.and_then(|e| postcard::to_stdvec(&parsed).ok().map(|b| (e, b)));
-                Ok((parsed, write.into_iter().collect(), vec![name]))
-            })
-            .collect::<Result<_, GazetteerError>>()?;
+        let files: Vec<(String, std::borrow::Cow<'_, [u8]>)> =
+            sources.iter().map(|(path, _)| inputs.source(path)).collect::<Result<_, _>>()?;
+        // Every file, GeoNames files block by block, in load order.
+        let mut units = Vec::new();
+        for ((path, reader), (part, bytes)) in sources.iter().zip(&files) {
+            match reader {
+                Reader::GeoNames => units.extend(geonames::blocks(bytes).into_iter().map(|b| Unit {
+                    path,
+                    reader: *reader,
+                    what: What::Block(b),
+                })),
+                _ => units.push(Unit { path, reader: *reader, what: What::File(part, bytes) }),
+            }
+        }
+        // Units are read or parsed on every core while this thread merges them in order as they come: the
+        // merge of a GeoNames file's first blocks overlaps the decoding of its last.
         let mut entries = Vec::new();
         let mut manifest = Manifest { format: SNAPSHOT_FORMAT, entries: Vec::new() };
-        let mut parsed = Vec::with_capacity(loaded.len());
-        for ((path, reader), (content, writes, names)) in sources.iter().zip(loaded) {
-            entries.extend(writes);
-            manifest.entries.extend(names);
-            parsed.push((path.as_path(), *reader, content));
-        }
-        let m = merge(parsed)?;
+        let mut m = Merger::default();
+        std::thread::scope(|s| {
+            let (done, arrived) = std::sync::mpsc::channel();
+            let (units, cache) = (&units, cache.as_deref());
+            s.spawn(move || {
+                units.par_iter().enumerate().for_each_with(done, |done, (i, u)| {
+                    let _ = done.send((i, u.load(cache)));
+                });
+            });
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0;
+            while next < units.len() {
+                match waiting.remove(&next) {
+                    Some(loaded) => {
+                        // The first unit in load order that fails is the one reported.
+                        let (content, writes, names): Loaded<Parsed> = loaded?;
+                        entries.extend(writes);
+                        manifest.entries.extend(names);
+                        merge_into(&mut m, units[next].path, units[next].reader, content)?;
+                        next += 1;
+                    }
+                    // A closed channel with units missing is a panic, which the scope re-raises.
+                    None => match arrived.recv() {
+                        Ok((i, loaded)) => {
+                            waiting.insert(i, loaded);
+                        }
+                        Err(_) => break,
+                    },
+                }
+            }
+            Ok::<(), GazetteerError>(())
+        })?;
         let files = sources.iter().map(|(p, _)| p.clone()).collect();
         let mut index_entry = String::new();
         let g = Gazetteer::from_merger_with(m, files, |places, common| {
@@ -645,6 +688,31 @@ mod tests {
         let changes = without.changes_since_key_in(&added, &cache).expect("kept");
         assert_eq!(changes, place_changes(&g(&added), &without));
         assert!(!changes.is_empty());
+    }
+
+    #[test]
+    fn the_first_bad_row_in_load_order_is_reported_whichever_block_is_loaded_first() {
+        let (_tmp, gaz, cache) = scratch();
+        let file = gaz.join("geonames/cities500-mideast.txt");
+        let text = std::fs::read_to_string(&file).expect("GeoNames file");
+        let mut lines: Vec<&str> = text.lines().collect();
+        let last = lines.len() - 10;
+        assert!(last > 4000, "the bundled file has {} rows", lines.len());
+        // Two bad rows, blocks apart; cached entries for the blocks around neither (a warm cache) or all.
+        for warm in [false, true] {
+            if warm {
+                let _ = Gazetteer::open_inputs_in(Inputs::read(&gaz).expect("inputs"), Some(cache.clone()));
+            }
+            lines[last] = "bad\trow";
+            lines[1200] = "another\tbad row";
+            std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+            match Gazetteer::open_inputs_in(Inputs::read(&gaz).expect("inputs"), Some(cache.clone())) {
+                Err(GazetteerError::GeoNamesRow { line, .. }) => assert_eq!(line, 1201, "warm cache: {warm}"),
+                other => panic!("expected a row error, got {:?}", other.map(|_| ())),
+            }
+            lines = text.lines().collect();
+            std::fs::write(&file, &text).expect("write");
+        }
     }
 
     #[test]

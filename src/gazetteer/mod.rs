@@ -240,41 +240,48 @@ pub(crate) fn parse_source(path: &Path, reader: Reader, bytes: &[u8]) -> Result<
 fn merge(parsed: Vec<(&Path, Reader, Parsed)>) -> Result<Merger, GazetteerError> {
     let mut m = Merger::default();
     for (path, reader, content) in parsed {
-        match (reader, content) {
-            (Reader::Basemap { countries, .. }, Parsed::Layer(lps)) => {
-                for lp in lps {
-                    let mut place = lp.place;
-                    if place.name_fr.is_none() && countries {
-                        place.name_fr = Some(place.name.clone());
-                    }
-                    if place.point.x.is_nan() {
-                        // Features without a geometry or label point (far-away countries without
-                        // a label) cannot be placed: skip them rather than invent a point.
-                        continue;
-                    }
-                    m.add_dataset(place);
-                }
-            }
-            (Reader::GeoNames, Parsed::GeoNames(places)) => {
-                for place in places {
-                    m.add_dataset(place);
-                }
-            }
-            (Reader::Curated, Parsed::Layer(lps)) => {
-                for (i, lp) in lps.into_iter().enumerate() {
-                    m.add_curated(path, i, lp)?;
-                }
-            }
-            (Reader::Aliases, Parsed::Aliases(text)) => read_aliases(path, &text, &mut m)?,
-            _ => {
-                return Err(GazetteerError::Io {
-                    path: path.to_path_buf(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, "parsed form of another kind of file"),
-                });
-            }
-        }
+        merge_into(&mut m, path, reader, content)?;
     }
     Ok(m)
+}
+
+/// Merge one parsed source (or one block of a GeoNames file) into `m`: the sources in load order, each
+/// file's blocks in file order, give the merge of the whole.
+fn merge_into(m: &mut Merger, path: &Path, reader: Reader, content: Parsed) -> Result<(), GazetteerError> {
+    match (reader, content) {
+        (Reader::Basemap { countries, .. }, Parsed::Layer(lps)) => {
+            for lp in lps {
+                let mut place = lp.place;
+                if place.name_fr.is_none() && countries {
+                    place.name_fr = Some(place.name.clone());
+                }
+                if place.point.x.is_nan() {
+                    // Features without a geometry or label point (far-away countries without
+                    // a label) cannot be placed: skip them rather than invent a point.
+                    continue;
+                }
+                m.add_dataset(place);
+            }
+        }
+        (Reader::GeoNames, Parsed::GeoNames(places)) => {
+            for place in places {
+                m.add_dataset(place);
+            }
+        }
+        (Reader::Curated, Parsed::Layer(lps)) => {
+            for (i, lp) in lps.into_iter().enumerate() {
+                m.add_curated(path, i, lp)?;
+            }
+        }
+        (Reader::Aliases, Parsed::Aliases(text)) => read_aliases(path, &text, m)?,
+        _ => {
+            return Err(GazetteerError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "parsed form of another kind of file"),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Gazetteer {
