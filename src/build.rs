@@ -420,6 +420,8 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
                 };
                 let _ = described.send(changes.map(|c| summarize(&c, 10)).unwrap_or_default());
             }
+            // The build waits for a description until this is gone, not for the writes.
+            drop(described);
             if let Some(w) = cache_writes {
                 w.write_with(&g, places);
             }
