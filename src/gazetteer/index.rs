@@ -164,7 +164,7 @@ fn place_keys(i: usize, place: &Place, common: &HashSet<String>) -> Vec<(String,
 /// with `place_keys` and `SkeletonIndex::build`.
 pub fn names_digest(places: &[Place], common: &HashSet<String>) -> blake3::Hash {
     // Length-prefixed, so no two lists of names give the same bytes; `None` is a length no string has.
-    // Written to one buffer and hashed at once: far faster than a hasher update per name.
+    // Each run of places is written to one buffer and hashed at once: far faster than a hasher update per name.
     use rayon::prelude::*;
     let mut buf = Vec::new();
     let mut words: Vec<&String> = common.iter().collect();
