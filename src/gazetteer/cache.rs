@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Bump when the loaded form changes shape or meaning.
-const SNAPSHOT_FORMAT: u32 = 3;
+const SNAPSHOT_FORMAT: u32 = 4;
 
 /// The loaded form of a gazetteer under its content key (`gazetteer-KEY.bin`), less what other entries
 /// hold: its places are the `gazplaces-KEY.bin` entry and its indexes the `gazindex-*` entry it names. An
@@ -484,13 +484,19 @@ impl Gazetteer {
     }
 }
 
-/// A place's digest: the start of the blake3 hash of its postcard form.
+/// A place's digest: the XXH3-128 hash of its postcard form. It only tells one version of a place from
+/// the next, so a fast hash with 128 bits does (most places are a few hundred bytes, on which blake3 works a
+/// block at a time; an edit digests every place).
 type Digest = [u8; 16];
+
+fn digest_of(bytes: &[u8]) -> Digest {
+    twox_hash::XxHash3_128::oneshot(bytes).to_le_bytes()
+}
 
 fn place_digest(p: &Place, buf: &mut Vec<u8>) -> Option<Digest> {
     buf.clear();
     *buf = postcard::to_extend(p, std::mem::take(buf)).ok()?;
-    blake3::hash(buf).as_bytes()[..16].try_into().ok()
+    Some(digest_of(buf))
 }
 
 /// The head of a places entry (`gazplaces-KEY.bin`: the head's length as 8 bytes, the head, then each
@@ -518,7 +524,7 @@ impl<'a> PlacesEntry<'a> {
             let start = blobs.len();
             blobs = postcard::to_extend(p, blobs).ok()?;
             head.ids.push(p.id.clone());
-            head.digests.push(blake3::hash(&blobs[start..]).as_bytes()[..16].try_into().ok()?);
+            head.digests.push(digest_of(&blobs[start..]));
             head.ends.push(blobs.len() as u64);
         }
         let head = postcard::to_stdvec(&head).ok()?;
