@@ -393,6 +393,7 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     }
     // Everything that can be checked before writing is: a bad style must not leave new layers beside old maps.
     crate::render::check_styles(&cfg.styles)?;
+    keep_freed_memory(if local_edit(cfg, &state, &binary, &config, &inputs) { KEEP_LONG_MS } else { KEEP_SHORT_MS });
     timer.lap("inputs");
     let mut summary = BuildSummary { changes: describe_inputs(&state.inputs, &inputs), ..Default::default() };
     let previous_gazetteer = session.gazetteer.clone();
@@ -513,6 +514,48 @@ pub fn build_in(cfg: &BuildConfig, session: &mut Session) -> Result<BuildSummary
     }
     timer.lap("state");
     Ok(summary)
+}
+
+/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in `mimalloc.h`, not among the constants the
+/// bindings name).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long freed memory waits before going back to the system, in a build whose stages handle corpus-sized
+/// data or draw every tile: each stage frees tens of megabytes the next does not reuse, and kept a second
+/// they stacked up under the next stage's peak (at 10,000 articles, 85–105 MB with 10 ms, 115 MB with 1 s;
+/// at 100 articles, 65 against 97 MB).
+pub const KEEP_SHORT_MS: i64 = 10;
+
+/// How long freed memory is kept for reuse in a local edit ([`local_edit`]): it frees and allocates the same
+/// few tens of megabytes stage after stage, and returning them at once only to fault them back in cost a
+/// tenth of its CPU (a one-place edit of the bundled corpus: 210 → 190 ms of CPU, 130 → 119 ms; peak
+/// unchanged, 58–63 MB).
+pub const KEEP_LONG_MS: i64 = 1000;
+
+/// Set how long the allocator keeps freed memory for reuse (see [`KEEP_SHORT_MS`] and [`KEEP_LONG_MS`]).
+pub fn keep_freed_memory(ms: i64) {
+    let ms = std::os::raw::c_long::try_from(ms).unwrap_or(std::os::raw::c_long::MAX);
+    // SAFETY: sets one integer option; mimalloc reads options atomically. Harmless under another allocator.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ms) };
+}
+
+/// Articles up to which a corpus is small enough for a local edit to keep freed memory.
+const LOCAL_CORPUS: usize = BATCH;
+
+/// Whether this build is a local edit: the same binary, configuration and styles as the build before, whose
+/// sheets and tiles it redraws only where the edit reached, over a corpus of at most one batch of articles.
+/// Anything else (a first or forced build, a new style, a large corpus) may handle everything at once.
+fn local_edit(cfg: &BuildConfig, state: &State, binary: &str, config: &str, inputs: &BTreeMap<String, String>) -> bool {
+    let group = |m: &BTreeMap<String, String>, g: &str| -> Vec<(String, String)> {
+        m.range(format!("{g}/")..format!("{g}0")).map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    !cfg.force
+        && state.binary == binary
+        && state.config == config
+        && !state.sheets.is_empty()
+        && state.tiles.contains_key("tiles")
+        && group(&state.inputs, "styles") == group(inputs, "styles")
+        && inputs.range("articles/".to_string().."articles0".to_string()).count() <= LOCAL_CORPUS
 }
 
 /// Give back to the system what the layers freed, before rendering (issue 8). mimalloc returns a freed page
@@ -733,4 +776,48 @@ fn output_manifest(out: &Path, inputs: &BTreeMap<String, String>) -> Result<Mani
         }
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state a build of `articles` articles with one style leaves.
+    fn built(articles: usize) -> (BuildConfig, State, BTreeMap<String, String>) {
+        let cfg = BuildConfig {
+            articles: "articles".into(),
+            gazetteer: "gazetteer".into(),
+            styles: "styles".into(),
+            out: "out".into(),
+            date: None,
+            force: false,
+        };
+        let mut inputs: BTreeMap<String, String> =
+            (0..articles).map(|i| (format!("articles/{i:05}.txt"), format!("a{i}"))).collect();
+        inputs.insert("gazetteer/places.geojson".into(), "g".into());
+        inputs.insert("styles/default.json".into(), "s".into());
+        let mut state = State::default();
+        (state.binary, state.config, state.inputs, state.sheets) =
+            ("bin".into(), "cfg".into(), inputs.clone(), vec![1]);
+        state.tiles.insert("tiles".into(), incremental::Bytes::from(vec![1]));
+        (cfg, state, inputs)
+    }
+
+    #[test]
+    fn only_an_edit_of_a_small_corpus_under_the_same_binary_and_styles_keeps_freed_memory() {
+        let (cfg, state, mut inputs) = built(5);
+        inputs.insert("gazetteer/places.geojson".into(), "moved".into());
+        assert!(local_edit(&cfg, &state, "bin", "cfg", &inputs), "a gazetteer edit");
+        inputs.insert("articles/new.txt".into(), "added".into());
+        assert!(local_edit(&cfg, &state, "bin", "cfg", &inputs), "an article added");
+        assert!(!local_edit(&BuildConfig { force: true, ..cfg.clone() }, &state, "bin", "cfg", &inputs), "--force");
+        assert!(!local_edit(&cfg, &state, "new-bin", "cfg", &inputs), "another binary");
+        assert!(!local_edit(&cfg, &state, "bin", "other", &inputs), "other options");
+        assert!(!local_edit(&cfg, &State::default(), "bin", "cfg", &inputs), "a first build");
+        let mut restyled = inputs.clone();
+        restyled.insert("styles/default.json".into(), "s2".into());
+        assert!(!local_edit(&cfg, &state, "bin", "cfg", &restyled), "a style edit redraws everything");
+        let (cfg, state, inputs) = built(LOCAL_CORPUS + 1);
+        assert!(!local_edit(&cfg, &state, "bin", "cfg", &inputs), "a large corpus");
+    }
 }

@@ -15,20 +15,9 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in `mimalloc.h`, not among the constants the
-/// bindings name).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Return freed pages to the system 10 ms after they are freed rather than after mimalloc v3's default
-/// second: a build's stages each free tens of megabytes the next stage does not reuse (parse cache,
-/// layers, the renderer's features), and with the long delay they stay resident into the next stage,
-/// adding 50–90 MB to the peak (issue 8). 10 ms (mimalloc v2's default) keeps nearly all of that gain
-/// (peak at 10,000 articles: 250 MB with 1 s, 161 MB with 10 ms, 157 MB with 0) while a short
-/// incremental build does not pay a purge on every free (a one-place edit: 330 ms of CPU with 1 s,
-/// 350 ms with 10 ms, 390 ms with 0).
+/// Return freed pages to the system soon (see [`build::KEEP_SHORT_MS`]) unless a build finds it is a local edit.
 fn purge_freed_memory_soon() {
-    // SAFETY: sets one integer option; mimalloc reads options atomically.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    build::keep_freed_memory(build::KEEP_SHORT_MS);
 }
 
 /// Turn news reports of a military offensive into maps.
