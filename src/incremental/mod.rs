@@ -29,7 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub type Bytes = serde_bytes::ByteBuf;
 
 /// Bump when [`State`] changes shape.
-const STATE_FORMAT: u32 = 6;
+const STATE_FORMAT: u32 = 7;
 
 /// Size, modification time and inode of a file: what a stat says without reading it. The inode tells
 /// apart two files renamed into place within one tick of a coarse clock (every atomic write is a new
@@ -78,6 +78,9 @@ pub struct State {
     pub outputs: BTreeMap<String, Stamp>,
     /// Every directory under out/ (relative to it) → its stamp when its files were last listed.
     pub dirs: BTreeMap<String, Stamp>,
+    /// The output file system's clock just before those listings (the modification time of a file written
+    /// for the purpose), in nanoseconds since the epoch; 0 when unknown. See [`State::record_outputs`].
+    pub listed_at_ns: u128,
     /// The gazetteer's snapshot key, to find the previous gazetteer when describing an edit.
     pub gazetteer_key: String,
     /// The previous summary (counts, warnings), repeated by a build that had nothing to do.
@@ -177,21 +180,23 @@ impl State {
     /// Record the stamps of the output files now in `out`, tiles included (hidden files excepted): a tile
     /// deleted or edited by hand makes the next build redo its work.
     ///
-    /// A directory whose own stamp is unchanged since the last build listed it, and not racy, keeps the
-    /// stamps recorded then: every output is written to a temporary file renamed into place, which moves
+    /// A directory whose own stamp is unchanged since the last build listed it, and older than that listing
+    /// in the file system's own clock ([`State::listed_at_ns`]; else a change in the same tick could have
+    /// left the stamp as it was), keeps the stamps recorded then: every output is written to a temporary file renamed into place, which moves
     /// its directory's stamp, so the hundreds of tile columns an edit did not touch are neither listed nor
     /// their files stat'ed again (a third of the time an edit spent after rendering). `out/` itself is
     /// always listed: MBTiles is updated in place.
     pub fn record_outputs(&mut self, out: &Path) {
         use rayon::prelude::*;
         let (previous, previous_dirs) = (std::mem::take(&mut self.outputs), std::mem::take(&mut self.dirs));
+        let previous_clock = std::mem::replace(&mut self.listed_at_ns, file_system_clock(out).unwrap_or(0));
         let mut to_stat: Vec<(String, PathBuf)> = Vec::new();
         let mut stack = vec![(String::new(), out.to_path_buf())];
         while let Some((rel_dir, d)) = stack.pop() {
             let Some(stamp) = Stamp::of(&d) else { continue };
             if !rel_dir.is_empty() {
                 self.dirs.insert(rel_dir.clone(), stamp);
-                if previous_dirs.get(&rel_dir) == Some(&stamp) && !stamp.is_racy() {
+                if previous_dirs.get(&rel_dir) == Some(&stamp) && stamp.mtime_ns < previous_clock {
                     let prefix = format!("{rel_dir}/");
                     for (rel, s) in direct_children(&previous, &prefix) {
                         self.outputs.insert(rel.clone(), *s);
@@ -220,6 +225,18 @@ impl State {
             to_stat.into_par_iter().filter_map(|(rel, p)| Stamp::of(&p).map(|s| (rel, s))).collect();
         self.outputs.extend(stamped);
     }
+}
+
+/// The current time of the file system of `out`, as it stamps files: the modification time of a file written
+/// now in `out/.cache`. A directory whose stamp is older than this, in that same clock, was last modified in
+/// an earlier tick of it: listed after this reading, any later change moves its stamp (git's rule for "racy"
+/// entries, whatever the file system's timestamp granularity). `None` if the file cannot be written.
+fn file_system_clock(out: &Path) -> Option<u128> {
+    let path = State::dir(out).join("clock");
+    std::fs::create_dir_all(State::dir(out)).ok()?;
+    // Written, not just opened: every write of data moves a file's modification time.
+    std::fs::write(&path, b"frontmap\n").ok()?;
+    Stamp::of(&path).map(|s| s.mtime_ns)
 }
 
 /// The entries of `map` (keyed by relative path) directly under the directory `prefix` ("a/b/"): contiguous in a
@@ -305,14 +322,20 @@ pub fn output_inputs(rel: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_directory_untouched_since_it_was_listed_keeps_its_stamps_and_a_touched_one_is_listed_again() {
-        let out = tempfile::tempdir().expect("temp dir");
-        let (a, b) = (out.path().join("a"), out.path().join("b"));
+    /// Directories `a/` (holding `x.png`) and `b/` (holding `y.png`) under `out`.
+    fn two_columns(out: &Path) -> (PathBuf, PathBuf) {
+        let (a, b) = (out.join("a"), out.join("b"));
         for (d, f) in [(&a, "x.png"), (&b, "y.png")] {
             std::fs::create_dir_all(d).expect("dir");
             std::fs::write(d.join(f), b"tile").expect("write");
         }
+        (a, b)
+    }
+
+    #[test]
+    fn a_directory_untouched_since_it_was_listed_keeps_its_stamps_and_a_touched_one_is_listed_again() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let (a, b) = two_columns(out.path());
         // Listed an hour ago, as far as the directories' stamps tell (not racy).
         let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
         for d in [&a, &b] {
@@ -334,6 +357,30 @@ mod tests {
         state.record_outputs(out.path());
         assert_eq!(state.outputs.keys().collect::<Vec<_>>(), ["a/x.png", "a/z.png"]);
         assert!(!state.dirs.contains_key("b"));
+    }
+
+    #[test]
+    fn a_directory_listed_after_its_last_change_is_trusted_however_young_and_one_changed_later_is_not() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let (a, b) = two_columns(out.path());
+        // b's stamp is in the future of the listing's clock: as if changed in the tick of the listing.
+        let later = SystemTime::now() + std::time::Duration::from_secs(3600);
+        std::fs::File::open(&b).and_then(|f| f.set_modified(later)).expect("set mtime");
+        // Both directories were last changed more than a clock tick before they are listed, a moment ago.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let mut state = State::default();
+        state.record_outputs(out.path());
+        assert!(state.listed_at_ns > 0, "the file system's clock was read");
+        let before = state.outputs.clone();
+        // Files rewritten in place leave their directories' stamps alone.
+        std::fs::write(a.join("x.png"), b"tile, longer").expect("rewrite");
+        std::fs::write(b.join("y.png"), b"tile, longer").expect("rewrite");
+        state.record_outputs(out.path());
+        assert_eq!(state.outputs["a/x.png"], before["a/x.png"], "a/, listed after its last change, was trusted");
+        assert_ne!(
+            state.outputs["b/y.png"], before["b/y.png"],
+            "b/, possibly changed as it was listed, was listed again"
+        );
     }
 
     #[cfg(unix)]
