@@ -182,10 +182,10 @@ impl State {
     ///
     /// A directory whose own stamp is unchanged since the last build listed it, and older than that listing
     /// in the file system's own clock ([`State::listed_at_ns`]; else a change in the same tick could have
-    /// left the stamp as it was), keeps the stamps recorded then: every output is written to a temporary file renamed into place, which moves
-    /// its directory's stamp, so the hundreds of tile columns an edit did not touch are neither listed nor
-    /// their files stat'ed again (a third of the time an edit spent after rendering). `out/` itself is
-    /// always listed: MBTiles is updated in place.
+    /// left the stamp as it was), keeps the stamps recorded then: every output is written to a temporary
+    /// file renamed into place, which moves its directory's stamp, so the hundreds of tile columns an edit
+    /// did not touch are neither listed nor their files stat'ed again (a third of the time an edit spent
+    /// after rendering). `out/` itself is always listed: MBTiles is updated in place.
     pub fn record_outputs(&mut self, out: &Path) {
         use rayon::prelude::*;
         let (previous, previous_dirs) = (std::mem::take(&mut self.outputs), std::mem::take(&mut self.dirs));
