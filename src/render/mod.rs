@@ -136,20 +136,38 @@ fn outlets(text: &str) -> std::sync::Arc<[String]> {
             return named.clone();
         }
     }
+    // Each article's outlet, by file name as a whole-document table would list them; a large file is read a
+    // few tables at a time (`text::sections`).
+    let sources = |t: &toml::Table, into: &mut BTreeMap<String, String>| -> bool {
+        let arts = t.get("articles").and_then(|a| a.as_table());
+        for (file, a) in arts.into_iter().flatten() {
+            let src = a.get("source").and_then(|s| s.as_str()).unwrap_or_default();
+            if into.insert(file.clone(), src.to_string()).is_some() {
+                return false;
+            }
+        }
+        true
+    };
+    let mut by_file = BTreeMap::new();
+    let pieces = (text.len() > crate::text::sections::PIECE)
+        .then(|| crate::text::sections::sections(text, crate::text::sections::PIECE))
+        .flatten()
+        .filter(|s| sources(&s.root, &mut by_file) && s.pieces.iter().all(|p| sources(p, &mut by_file)));
+    if pieces.is_none() {
+        by_file.clear();
+        if let Ok(v) = text.parse::<toml::Table>() {
+            sources(&v, &mut by_file);
+        }
+    }
     let mut named: Vec<String> = Vec::new();
-    if let Ok(v) = text.parse::<toml::Table>() {
-        if let Some(arts) = v.get("articles").and_then(|a| a.as_table()) {
-            for (_, a) in arts {
-                let Some(src) = a.get("source").and_then(|s| s.as_str()) else { continue };
-                for part in src.split(" / ") {
-                    let name = match part.find("(via") {
-                        Some(i) => part[..i].trim(),
-                        None => part.trim(),
-                    };
-                    if !name.is_empty() && !named.iter().any(|o| o == name) {
-                        named.push(name.to_string());
-                    }
-                }
+    for src in by_file.values() {
+        for part in src.split(" / ") {
+            let name = match part.find("(via") {
+                Some(i) => part[..i].trim(),
+                None => part.trim(),
+            };
+            if !name.is_empty() && !named.iter().any(|o| o == name) {
+                named.push(name.to_string());
             }
         }
     }
@@ -336,4 +354,21 @@ pub fn render_sheets_since(
         summary.sheets.push(done);
     }
     Ok((summary, crate::incremental::encode(&state).unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outlets_of_a_large_corpus_file_come_in_file_name_order() {
+        // Read in pieces, listed by file name as a whole-document table lists them, each outlet once.
+        let mut text = String::from("[articles.\"z.txt\"]\nsource = \"ANF / Le Monde (via a wire)\"\n");
+        for i in 0..3000 {
+            text.push_str(&format!("[articles.\"m{i:04}.txt\"]\ndate = \"2017-11-03\"\nsource = \"AFP\"\n"));
+        }
+        text.push_str("[articles.\"a.txt\"]\nsource = \"Reuters\"\n");
+        assert!(text.len() > 2 * crate::text::sections::PIECE);
+        assert_eq!(&*outlets(&text), ["Reuters", "AFP", "ANF", "Le Monde"]);
+    }
 }

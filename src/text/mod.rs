@@ -6,6 +6,7 @@
 pub mod date;
 pub mod decode;
 pub mod fold;
+pub mod sections;
 pub mod sentences;
 pub mod zones;
 
@@ -145,7 +146,7 @@ fn latest_date_in_text(text: &str, zones: &[(Range<usize>, Zone)]) -> Option<chr
 }
 
 /// What is known about an article from outside its text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFacts {
     pub cli_date: Option<DateRange>,
     pub corpus_date: Option<DateRange>,
@@ -153,7 +154,7 @@ pub struct ArticleFacts {
 }
 
 /// `corpus.toml`: per-article facts (publication date, source) for texts that lack them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Corpus {
     pub articles: BTreeMap<String, ArticleFacts>,
 }
@@ -170,17 +171,63 @@ impl Corpus {
         Corpus::parse(&path, &text)
     }
 
+    /// Parse the text of a `corpus.toml` (`path` names it in errors). A large file is read a few tables at a
+    /// time ([`sections`]), so memory does not follow the size of its document.
     pub fn parse(path: &Path, text: &str) -> Result<Corpus, TextError> {
+        if text.len() > sections::PIECE {
+            if let Some(corpus) = Corpus::parse_in_pieces(path, text, sections::PIECE) {
+                return Ok(corpus);
+            }
+        }
+        Corpus::parse_whole(path, text)
+    }
+
+    /// The corpus read in pieces of about `piece` bytes, or `None` when the pieces do not give it alone (an
+    /// article in two pieces, a piece in error) and [`Corpus::parse_whole`] must read it or report its error.
+    /// When it is `Some`, it is what `parse_whole` reads (the fuzz target `lexicons` checks it).
+    pub fn parse_in_pieces(path: &Path, text: &str, piece: usize) -> Option<Corpus> {
+        sections::sections(text, piece).and_then(|s| Corpus::of_sections(path, &s))
+    }
+
+    /// The corpus read from the whole document at once.
+    pub fn parse_whole(path: &Path, text: &str) -> Result<Corpus, TextError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let value: toml::Table = text.parse().map_err(|e: toml::de::Error| TextError::Corpus {
             path: path.to_path_buf(),
             line: e.span().map_or(1, |s| line_of(s.start)),
             msg: e.message().to_string(),
         })?;
-        let err = |msg: String| TextError::Corpus { path: path.to_path_buf(), line: 1, msg };
         let mut articles = BTreeMap::new();
+        Corpus::read_articles(path, &value, &mut articles)?;
+        Ok(Corpus { articles })
+    }
+
+    /// The corpus the pieces of a document give, or `None` when they do not give it alone (an article in
+    /// two pieces, a piece in error): the whole document is then parsed, to read it or report its error.
+    fn of_sections(path: &Path, s: &sections::Sections) -> Option<Corpus> {
+        let mut articles = BTreeMap::new();
+        Corpus::read_articles(path, &s.root, &mut articles).ok()?;
+        for piece in &s.pieces {
+            let mut these = BTreeMap::new();
+            Corpus::read_articles(path, piece, &mut these).ok()?;
+            for (file, facts) in these {
+                if articles.insert(file, facts).is_some() {
+                    return None;
+                }
+            }
+        }
+        Some(Corpus { articles })
+    }
+
+    /// Read the `[articles."FILE"]` tables of `value` into `articles`.
+    fn read_articles(
+        path: &Path,
+        value: &toml::Table,
+        articles: &mut BTreeMap<String, ArticleFacts>,
+    ) -> Result<(), TextError> {
+        let err = |msg: String| TextError::Corpus { path: path.to_path_buf(), line: 1, msg };
         let Some(table) = value.get("articles") else {
-            return Ok(Corpus::default());
+            return Ok(());
         };
         let table = table.as_table().ok_or_else(|| err("`articles` must be a table of [articles.\"FILE\"]".into()))?;
         for (file, facts) in table {
@@ -203,7 +250,7 @@ impl Corpus {
             }
             articles.insert(file.clone(), f);
         }
-        Ok(Corpus { articles })
+        Ok(())
     }
 }
 
@@ -345,6 +392,43 @@ impl Deduper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A corpus file of `n` articles, larger than a piece from a few hundred on.
+    fn corpus_file(n: usize) -> String {
+        let mut t = String::from("# dates and outlets\n");
+        for i in 0..n {
+            t.push_str(&format!(
+                "\n[articles.\"{i:05}.txt\"]\ndate = \"2017-11-{:02}\"\nsource = \"AFP\"\n",
+                i % 28 + 1
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn a_large_corpus_file_reads_in_pieces_as_it_reads_whole() {
+        let text = corpus_file(3000);
+        assert!(text.len() > 2 * sections::PIECE);
+        let c = Corpus::parse(Path::new("corpus.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.articles.len(), 3000);
+        let last = &c.articles["02999.txt"];
+        assert_eq!((last.corpus_date, last.source.as_deref()), (DateRange::parse_iso("2017-11-04"), Some("AFP")));
+    }
+
+    #[test]
+    fn a_large_corpus_file_in_error_is_reported_as_a_whole() {
+        let path = Path::new("corpus.toml");
+        let message = |text: &str| Corpus::parse(path, text).err().map(|e| e.to_string()).unwrap_or_default();
+        // A table given twice, far into the file: the line of the second one.
+        let mut twice = corpus_file(3000);
+        twice.push_str("\n[articles.\"00010.txt\"]\ndate = \"2017-11-03\"\n");
+        let line = twice.lines().count() - 1;
+        assert!(message(&twice).contains(&format!(":{line}")), "{}", message(&twice));
+        // An unknown key in the middle.
+        let unknown =
+            corpus_file(3000).replace("[articles.\"01500.txt\"]\n", "[articles.\"01500.txt\"]\nauthor = \"x\"\n");
+        assert!(message(&unknown).contains("01500.txt: unknown key \"author\""), "{}", message(&unknown));
+    }
 
     fn article(name: &str, text: &str) -> Article {
         Article::from_bytes(name, Path::new(name), text.as_bytes(), &ZoneRules::builtin(), &ArticleFacts::default())
