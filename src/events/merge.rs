@@ -84,6 +84,13 @@ impl Reports {
         });
     }
 
+    /// Keep the raw events of the next article.
+    pub fn extend(&mut self, raw: Vec<RawEvent>) {
+        for e in raw {
+            self.push(e);
+        }
+    }
+
     /// The index of `s` in the string table.
     fn string(&mut self, s: &Arc<str>) -> usize {
         if let Some(&i) = self.string_ids.get(s) {
@@ -317,9 +324,7 @@ impl Block {
 /// Merge raw events into events with stable ids.
 pub fn merge(raw: Vec<RawEvent>, g: &Gazetteer, lex: &EventLexicon) -> Vec<Event> {
     let mut reports = Reports::default();
-    for e in raw {
-        reports.push(e);
-    }
+    reports.extend(raw);
     merge_reports(reports, g, lex)
 }
 

@@ -29,29 +29,9 @@ impl Default for EventCoder {
     }
 }
 
-/// The raw events of a corpus, gathered an article at a time until they are merged, kept compact (see
-/// [`merge::Reports`]): memory grows by about 80 bytes a raw event, plus each distinct quote once (issue 8).
-#[derive(Debug, Default)]
-pub struct RawEvents(merge::Reports);
-
-impl RawEvents {
-    /// Add the raw events of the next article.
-    pub fn extend(&mut self, raw: Vec<extract::RawEvent>) {
-        for e in raw {
-            self.0.push(e);
-        }
-    }
-
-    /// How many raw events were gathered.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether none was.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+/// The raw events of a corpus, gathered an article at a time until they are merged, kept compact: about 80
+/// bytes a raw event, plus each distinct quote once (issue 8).
+pub use merge::Reports as RawEvents;
 
 /// Events of a corpus plus the warnings met while coding them.
 #[derive(Debug, Default)]
@@ -92,7 +72,7 @@ impl EventCoder {
 
     /// Merge the raw events of a corpus (in article order) into events.
     pub fn merge(&self, raw: RawEvents, g: &Gazetteer) -> Vec<Event> {
-        merge::merge_reports(raw.0, g, &self.lexicon)
+        merge::merge_reports(raw, g, &self.lexicon)
     }
 
     /// Code and merge the events of `articles` (with their geoparse results, same order). Articles are
