@@ -236,6 +236,31 @@ fn looks_like_participle(w: &str) -> bool {
         || w.ends_with("ed")
 }
 
+/// Whether the name after `words` is a party to a rivalry: right after "entre"/"between" with a rivalry noun
+/// a few words before ([`PlaceCues::metonymy_between`]), or after a phrase naming the parties to come
+/// ("se disputent"); or the second name of such a pair ("… entre Bagdad et Erbil"), the first being at most
+/// four words.
+fn parties(words: &[&str], cues: &PlaceCues) -> bool {
+    let first = |words: &[&str]| {
+        let n = words.len();
+        let rivalry = n > 0
+            && (words[n - 1] == "entre" || words[n - 1] == "between")
+            && cues
+                .metonymy_between
+                .iter()
+                .any(|p| words[n.saturating_sub(6)..n - 1].windows(p.len()).any(|w| w == p.as_slice()));
+        rivalry || cues.metonymy_parties.iter().any(|p| ends_with(words, p))
+    };
+    if first(words) {
+        return true;
+    }
+    let n = words.len();
+    if n < 2 || !matches!(words[n - 1], "et" | "and") {
+        return false;
+    }
+    (2..=5).filter(|k| *k < n).any(|k| first(&words[..n - k]))
+}
+
 /// Analyse the context of `span` inside `sentence` (byte ranges of `text`).
 pub fn analyse(
     text: &str,
@@ -289,12 +314,11 @@ pub fn analyse(
             ctx.metonymy_cue = true;
         }
     }
-    // "la crise aiguë entre Bagdad et Erbil": the two governments.
-    if words.last().is_some_and(|w| *w == "entre" || *w == "between") {
-        let window = &words[words.len().saturating_sub(6)..words.len() - 1];
-        if cues.metonymy_between.iter().any(|p| window.windows(p.len()).any(|w| w == p.as_slice())) {
-            ctx.metonymy_cue = true;
-        }
+    // "la crise aiguë entre Bagdad et Erbil", "la ville que se disputent Bagdad et Erbil": both names are
+    // parties, not locations ("entre Kirkouk et Tikrit" is one).
+    if parties(words, cues) {
+        ctx.metonymy_cue = true;
+        ctx.locative = false;
     }
     // "Pour Damas, qui n'a pas participé…": the opinion of a government.
     if words.last().is_some_and(|w| *w == "pour" || *w == "for") && after_raw.trim_start().starts_with(',') {

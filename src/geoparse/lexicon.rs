@@ -37,6 +37,8 @@ pub struct PlaceCues {
     pub metonymy_compound: Vec<Vec<String>>,
     /// Rivalry nouns before "entre X et Y" ("la crise entre Bagdad et Erbil").
     pub metonymy_between: Vec<Vec<String>>,
+    /// A phrase after which come the parties to a rivalry: "que se disputent Bagdad et Erbil".
+    pub metonymy_parties: Vec<Vec<String>>,
     pub titles: Vec<String>,
 }
 
@@ -114,6 +116,7 @@ impl PlaceCues {
                 "metonymy_genitive" => cues.metonymy_genitive.push(words()),
                 "metonymy_compound" => cues.metonymy_compound.push(words()),
                 "metonymy_between" => cues.metonymy_between.push(words()),
+                "metonymy_parties" => cues.metonymy_parties.push(words()),
                 "title" => cues.titles.push(phrase.clone()),
                 other => return Err(err(format!("unknown type {other:?}"))),
             }

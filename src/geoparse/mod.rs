@@ -343,18 +343,14 @@ impl<'g> GeoParser<'g> {
                 s.chosen = best(&s.cands, |c| c.2).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| i);
             }
         }
-        // 5. Mentions and non-place uses. A river or a border is placed where the story touches it: at
-        //    the point nearest the best-attested place of the sentence (else of the article) near the line.
-        let resolved: Vec<(Option<usize>, usize)> = spots
+        // 5. Mentions and non-place uses. The point-like places resolved, with their spot and sentence.
+        let resolved: Vec<(usize, Option<usize>, usize)> = spots
             .iter()
-            .filter_map(|s| s.chosen.map(|c| (s.sentence, s.cands[c].0)))
-            .filter(|&(_, p)| score::is_point_like(self.gazetteer.places[p].kind))
+            .enumerate()
+            .filter_map(|(si, s)| s.chosen.map(|c| (si, s.sentence, s.cands[c].0)))
+            .filter(|&(_, _, p)| score::is_point_like(self.gazetteer.places[p].kind))
             .collect();
-        let mut counts: HashMap<usize, usize> = HashMap::new();
-        for &(_, p) in &resolved {
-            *counts.entry(p).or_default() += 1;
-        }
-        let points: Vec<Coord<f64>> = resolved.iter().map(|r| self.gazetteer.places[r.1].point).collect();
+        let points: Vec<Coord<f64>> = resolved.iter().map(|r| self.gazetteer.places[r.2].point).collect();
         let focus = centroid(&points);
         // Roles: a yardstick, a government or actor, or a location. An actor's role spreads to the
         // countries and capitals coordinated with it ("Bagdad, Ankara et Téhéran s'opposent").
@@ -376,11 +372,14 @@ impl<'g> GeoParser<'g> {
                     return Some(NonPlaceReason::Comparison);
                 }
                 let far = focus.is_some_and(|f| score::haversine_km(f, p.point) > 2500.0);
-                let metonymy = actor_like(p)
-                    && !locative[si]
-                    && (s.ctx.metonymy_cue
-                        || (s.ctx.subject_of_verb && p.kind != Kind::Province)
-                        || (far && p.kind != Kind::Province && s.ctx.head.is_none()));
+                // A regional seat stands for its government only on an explicit cue ("entre Bagdad et Erbil").
+                let seat = p.feature_code.as_deref() == Some("PPLA");
+                let metonymy = !locative[si]
+                    && ((actor_like(p)
+                        && (s.ctx.metonymy_cue
+                            || (s.ctx.subject_of_verb && p.kind != Kind::Province)
+                            || (far && p.kind != Kind::Province && s.ctx.head.is_none())))
+                        || (seat && s.ctx.metonymy_cue));
                 metonymy.then_some(NonPlaceReason::Metonymy)
             })
             .collect();
@@ -402,6 +401,15 @@ impl<'g> GeoParser<'g> {
                 }
             }
         }
+        // A river or a border is placed where the story touches it, and only places the story is at say where:
+        // not "la victoire de Bagdad" (a government) in an article on Mosul, which would put the Tigris there.
+        let anchors: Vec<(Option<usize>, usize)> =
+            resolved.iter().filter(|r| roles[r.0].is_none()).map(|r| (r.1, r.2)).collect();
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for &(_, p) in &anchors {
+            *counts.entry(p).or_default() += 1;
+        }
+        let article_pool: Vec<usize> = anchors.iter().map(|r| r.1).collect();
         let mut parsed = Parsed { lookups, ..Default::default() };
         for (si, s) in spots.iter().enumerate() {
             let Some(c) = s.chosen else { continue };
@@ -436,10 +444,8 @@ impl<'g> GeoParser<'g> {
             let point = match &p.geometry {
                 Some(g) if matches!(p.kind, Kind::River | Kind::Border) => {
                     let in_sentence: Vec<usize> =
-                        resolved.iter().filter(|r| r.0.is_some() && r.0 == s.sentence).map(|r| r.1).collect();
-                    let pool: Vec<usize> =
-                        if in_sentence.is_empty() { resolved.iter().map(|r| r.1).collect() } else { in_sentence };
-                    self.touch_point(place, g, &pool, &counts).unwrap_or(p.point)
+                        anchors.iter().filter(|r| r.0.is_some() && r.0 == s.sentence).map(|r| r.1).collect();
+                    self.touch_point(place, g, &[&in_sentence, &article_pool], &counts).unwrap_or(p.point)
                 }
                 _ => p.point,
             };
@@ -461,12 +467,15 @@ impl<'g> GeoParser<'g> {
     }
 
     /// Where a line (river, border) meets the story: the point of `line` nearest the most-mentioned place
-    /// of `pool` lying within 25 km of it (else nearest the place closest to the line).
+    /// lying within 25 km of it, taken from the first of `pools` (the sentence's places, then the
+    /// article's) that has one; else nearest the place of the first non-empty pool closest to the line.
+    /// "à l'ouest de l'Euphrate" in a sentence naming Gaziantep, 50 km off, in a story on Jarablous, on the
+    /// river: the Euphrates at Jarablous.
     fn touch_point(
         &self,
         line_place: usize,
         line: &geo::Geometry<f64>,
-        pool: &[usize],
+        pools: &[&[usize]],
         counts: &HashMap<usize, usize>,
     ) -> Option<Coord<f64>> {
         let lock = || self.nearest_on_line.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -483,20 +492,27 @@ impl<'g> GeoParser<'g> {
             lock().insert((line_place, p), q);
             q
         };
-        let mut pool = pool.to_vec();
-        pool.sort_unstable();
-        pool.dedup();
-        let options: Vec<(usize, f64, Coord<f64>)> = pool
-            .iter()
-            .filter_map(|&p| closest(p).map(|q| (p, score::haversine_km(q, self.gazetteer.places[p].point), q)))
-            .collect();
-        let near: Vec<&(usize, f64, Coord<f64>)> = options.iter().filter(|o| o.1 <= 25.0).collect();
-        let pick = if near.is_empty() {
-            options.iter().min_by(|a, b| a.1.total_cmp(&b.1))
-        } else {
-            near.into_iter().max_by(|a, b| counts.get(&a.0).cmp(&counts.get(&b.0)).then(b.1.total_cmp(&a.1)))
+        let options_of = |pool: &[usize]| -> Vec<(usize, f64, Coord<f64>)> {
+            let mut pool = pool.to_vec();
+            pool.sort_unstable();
+            pool.dedup();
+            pool.iter()
+                .filter_map(|&p| closest(p).map(|q| (p, score::haversine_km(q, self.gazetteer.places[p].point), q)))
+                .collect()
         };
-        pick.map(|o| o.2)
+        let mut fallback = None;
+        for pool in pools {
+            let options = options_of(pool);
+            let near = options.iter().filter(|o| o.1 <= 25.0);
+            let pick = near.max_by(|a, b| counts.get(&a.0).cmp(&counts.get(&b.0)).then(b.1.total_cmp(&a.1)));
+            if let Some(o) = pick {
+                return Some(o.2);
+            }
+            if fallback.is_none() {
+                fallback = options.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|o| o.2);
+            }
+        }
+        fallback
     }
 
     /// Whether the compound name of a valley or a region (`outer`) contains the name of a natural feature

@@ -1,0 +1,87 @@
+//! What the words around a name decide, on sentences written for the purpose (not taken from the
+//! corpus): a government named by its capital is not a location, and a river is placed where the story
+//! touches it.
+
+mod common;
+
+use common::*;
+use frontmap::gazetteer::Gazetteer;
+use frontmap::geoparse::{GeoParser, Parsed};
+use frontmap::text::{Article, ArticleFacts, ZoneRules};
+use std::sync::OnceLock;
+
+fn gazetteer() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(|| Gazetteer::load_dir(&gazetteer_dir()).expect("bundled gazetteer loads"))
+}
+
+fn parse(text: &str) -> (Article, Parsed) {
+    let facts = ArticleFacts::default();
+    let a = Article::from_bytes("t.txt", std::path::Path::new("t.txt"), text.as_bytes(), &ZoneRules::builtin(), &facts);
+    let p = GeoParser::new(gazetteer()).parse(&a);
+    (a, p)
+}
+
+/// The surfaces given a map point.
+fn located(text: &str) -> Vec<String> {
+    let (a, p) = parse(text);
+    p.mentions.iter().map(|m| m.surface(&a.text).to_string()).collect()
+}
+
+/// The point of the first mention written `surface`.
+fn point_of(text: &str, surface: &str) -> geo::Coord<f64> {
+    let (a, p) = parse(text);
+    p.mentions.iter().find(|m| m.surface(&a.text) == surface).map(|m| m.point).expect("mentioned")
+}
+
+fn km_from(c: geo::Coord<f64>, place: &str) -> f64 {
+    frontmap::geodesy::distance_km(c, gazetteer().get(place).expect("in the gazetteer").point)
+}
+
+#[test]
+fn both_parties_to_a_rivalry_are_governments_not_locations() {
+    for text in [
+        "A Kirkouk, la victoire intervient sur fond de crise aiguë entre Bagdad et Erbil.",
+        "Kirkouk, la ville que se disputent Bagdad et Erbil, est reprise.",
+        "Kirkuk, a city disputed between Baghdad and Erbil, was retaken.",
+    ] {
+        let names = located(text);
+        assert!(!names.iter().any(|n| n == "Bagdad" || n == "Baghdad" || n == "Erbil"), "{text}: {names:?}");
+        assert!(names.iter().any(|n| n.starts_with("Kirk")), "{text}: {names:?}");
+    }
+}
+
+#[test]
+fn entre_without_a_rivalry_noun_still_locates() {
+    assert_eq!(located("Hawija, entre Kirkouk et Tikrit, a été reprise."), ["Hawija", "Kirkouk", "Tikrit"]);
+}
+
+#[test]
+fn a_regional_seat_is_an_actor_only_on_an_explicit_cue() {
+    assert_eq!(located("Les peshmergas ont quitté Erbil à l'aube."), ["Erbil"]);
+}
+
+#[test]
+fn a_capital_expected_to_act_is_its_government() {
+    let names = located("Expect Ankara to get loud about this one, as the militias race toward Tal Afar.");
+    assert_eq!(names, ["Tal Afar"]);
+}
+
+#[test]
+fn a_river_is_not_placed_by_a_city_named_as_a_government() {
+    // Baghdad, on the Tigris, is named more often than Mosul, but only as the government.
+    let text = "La victoire de Bagdad à Mossoul. Selon Bagdad, les combats sont finis, a déclaré Bagdad.\n\n\
+                Les forces ont repris la vieille ville sur la rive droite du Tigre.\n\n\
+                Selon Bagdad, Mossoul est libérée.";
+    let tigris = point_of(text, "Tigre");
+    assert!(km_from(tigris, "mosul") < 10.0, "the Tigris placed {:.0} km from Mosul", km_from(tigris, "mosul"));
+}
+
+#[test]
+fn a_river_in_a_sentence_naming_only_a_distant_town_is_placed_where_the_story_is() {
+    // Gaziantep lies some 50 km from the Euphrates; the story is at Jarablous, on the river.
+    let text = "L'armée turque est entrée à Jarablous. Les rebelles tiennent Jarablous.\n\n\
+                Ankara veut venger l'attentat de Gaziantep et empêcher les Kurdes de passer à l'ouest de l'Euphrate.";
+    let euphrates = point_of(text, "Euphrate");
+    assert!(km_from(euphrates, "jarabulus-169179") < 10.0, "{:.0} km", km_from(euphrates, "jarabulus-169179"));
+}
