@@ -85,3 +85,23 @@ fn a_river_in_a_sentence_naming_only_a_distant_town_is_placed_where_the_story_is
     let euphrates = point_of(text, "Euphrate");
     assert!(km_from(euphrates, "jarabulus-169179") < 10.0, "{:.0} km", km_from(euphrates, "jarabulus-169179"));
 }
+
+#[test]
+fn a_quarter_listed_as_such_is_never_a_far_city_of_the_same_name() {
+    for text in [
+        "A Mossoul, les combats continuent dans les quartiers orientaux comme Al-Zohour ou Al-Quds.",
+        "The army is fighting house to house in eastern neighborhoods like Karama and Quds, in Mosul.",
+    ] {
+        let names = located(text);
+        assert!(!names.iter().any(|n| n.ends_with("Quds")), "{text}: {names:?}");
+        assert!(names.iter().any(|n| n.starts_with("Mos")), "{text}: {names:?}");
+    }
+    let gaza = point_of("Des quartiers comme Gaza et Saada, à al-Qaïm, sont repris.", "Gaza");
+    assert!(km_from(gaza, "al-qaim") < 12.0, "{:.0} km", km_from(gaza, "al-qaim"));
+}
+
+#[test]
+fn examples_of_a_place_noun_are_locations_but_a_yardstick_is_not() {
+    assert_eq!(located("Les villes comme Mossoul et Raqqa ont été reprises."), ["Mossoul", "Raqqa"]);
+    assert_eq!(located("Un territoire vaste comme la Jordanie, près de Raqqa."), ["Raqqa"]);
+}

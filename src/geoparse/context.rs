@@ -5,6 +5,7 @@
 //! match into the few facts the resolver needs.
 
 use super::lexicon::{HeadCue, PlaceCues};
+use crate::gazetteer::Kind;
 use crate::text::fold::fold_name;
 use std::ops::Range;
 
@@ -101,6 +102,9 @@ pub struct Context {
     /// Opens its clause and a verb follows ("Ankara considère", "La Turquie a lancé"): for a country or a
     /// capital, the government.
     pub subject_of_verb: bool,
+    /// One of a list the head noun introduces ("les quartiers orientaux comme Al-Zohour", "neighborhoods
+    /// like Karama and Quds"): the name is a place of one of these kinds (empty: any).
+    pub member_of: Option<Vec<Kind>>,
 }
 
 /// Words that show a verb right after a clause's subject: auxiliaries, reflexive and negative particles,
@@ -261,6 +265,49 @@ fn parties(words: &[&str], cues: &PlaceCues) -> bool {
     (2..=5).filter(|k| *k < n).any(|k| first(&words[..n - k]))
 }
 
+/// Words that open a list of examples after a plural noun: "quartiers comme X", "neighborhoods such as X".
+const LIST_OPENERS: [&[&str]; 8] = [
+    &["comme"],
+    &["notamment"],
+    &["dont"],
+    &["tels", "que"],
+    &["telles", "que"],
+    &["like"],
+    &["such", "as"],
+    &["including"],
+];
+
+/// The kinds of the head noun that opens the list of examples the name is in: HEAD [ADJ]{0,2} OPENER
+/// NAME, or a later name of the list ("les quartiers orientaux comme Al-Zohour ou Al-Quds"). A plural
+/// head counts as its singular.
+fn member_of(before_raw: &str, cues: &PlaceCues) -> Option<Vec<Kind>> {
+    // Back over the earlier names of the list and their separators.
+    let tokens: Vec<&str> = before_raw.split_whitespace().collect();
+    let mut i = tokens.len();
+    while i > 0 && tokens.len() - i < 12 {
+        let t = tokens[i - 1].trim_end_matches([',', ';']);
+        let connector = matches!(t, "et" | "ou" | "and" | "or");
+        let name = t.chars().next().is_some_and(char::is_uppercase)
+            || ["al-", "el-", "al\u{2019}", "al'"].iter().any(|p| t.starts_with(p));
+        if t.is_empty() || !(connector || name) {
+            break;
+        }
+        i -= 1;
+    }
+    let folded = fold_name(&tokens[..i].join(" "));
+    let mut words = words_of(&folded);
+    if words.last().is_some_and(|w| ARTICLES.contains(w)) {
+        words.pop();
+    }
+    let opener = LIST_OPENERS.iter().find(|o| o.len() <= words.len() && words[words.len() - o.len()..] == ***o)?;
+    let j = words.len() - opener.len();
+    (0..=2usize).take_while(|skip| *skip < j).find_map(|skip| {
+        let w = words[j - 1 - skip];
+        let singular = w.strip_suffix('s').unwrap_or(w);
+        cues.heads.get(w).or_else(|| cues.heads.get(singular)).map(|c| c.kinds.clone())
+    })
+}
+
 /// Analyse the context of `span` inside `sentence` (byte ranges of `text`).
 pub fn analyse(
     text: &str,
@@ -382,6 +429,13 @@ pub fn analyse(
             .or_else(|| one.and_then(|o| cues.heads.get(o)))
             .filter(|c| c.direct)
             .cloned();
+    }
+    if ctx.head.is_none() {
+        ctx.member_of = member_of(before_raw, cues);
+        // "des villes comme Mossoul et Raqqa": examples of the noun, not a yardstick ("vaste comme l'Italie").
+        if ctx.member_of.is_some() {
+            ctx.comparison = false;
+        }
     }
     if ctx.head.is_none() {
         let two = (after.len() >= 2).then(|| format!("{} {}", after[0], after[1]));

@@ -21,6 +21,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::ops::Range;
 
+/// How far from the story's centre a name listed among quarters ("quartiers comme X") may lie when the
+/// gazetteer knows it only as a place of another kind: a city's quarters lie within it.
+const MEMBER_REACH_KM: f64 = 30.0;
+
 /// A place name in an article, resolved.
 #[derive(Debug, Clone)]
 pub struct Mention {
@@ -363,6 +367,16 @@ impl<'g> GeoParser<'g> {
                 locative[i] = true;
             }
         }
+        // "neighborhoods like Karama and Quds": the list's kind holds for every name of it.
+        let mut member_of: Vec<Option<Vec<Kind>>> = spots.iter().map(|s| s.ctx.member_of.clone()).collect();
+        for i in 1..spots.len() {
+            if member_of[i].is_none()
+                && member_of[i - 1].is_some()
+                && coordinated(text, &spots[i - 1].range, &spots[i].range)
+            {
+                member_of[i] = member_of[i - 1].clone();
+            }
+        }
         let mut roles: Vec<Option<NonPlaceReason>> = spots
             .iter()
             .enumerate()
@@ -415,6 +429,16 @@ impl<'g> GeoParser<'g> {
             let Some(c) = s.chosen else { continue };
             let (mut place, _, top) = s.cands[c];
             let p = &self.gazetteer.places[place];
+            // One of "the quarters like …" that the gazetteer only knows as a place of another kind, far from
+            // the story (Quds, a quarter of Mosul, is not Jerusalem): no point rather than a wrong one.
+            let quarters =
+                member_of[si].as_ref().is_some_and(|k| !k.is_empty() && k.iter().all(|k| *k == Kind::Neighbourhood));
+            if quarters
+                && p.kind != Kind::Neighbourhood
+                && !focus.is_some_and(|f| score::haversine_km(f, p.point) <= MEMBER_REACH_KM)
+            {
+                continue;
+            }
             if let Some(reason) = roles[si] {
                 parsed.non_places.push(NonPlace { range: s.range.clone(), place, reason, sentence: s.sentence });
                 continue;
