@@ -105,3 +105,10 @@ fn examples_of_a_place_noun_are_locations_but_a_yardstick_is_not() {
     assert_eq!(located("Les villes comme Mossoul et Raqqa ont été reprises."), ["Mossoul", "Raqqa"]);
     assert_eq!(located("Un territoire vaste comme la Jordanie, près de Raqqa."), ["Raqqa"]);
 }
+
+#[test]
+fn a_place_inside_an_operation_name_is_not_a_location() {
+    assert_eq!(located("The SDF announced Operation Euphrates Wrath on Sunday, a push toward Raqqa."), ["Raqqa"]);
+    let names = located("Turkey launched Operation Euphrates Shield near Jarablous, west of the Euphrates.");
+    assert_eq!(names, ["Jarablous", "Euphrates"]);
+}

@@ -93,7 +93,8 @@ pub struct Context {
     pub metonymy_cue: bool,
     /// The name is a yardstick ("vaste comme l'Italie").
     pub comparison: bool,
-    /// The name is part of a person's name ("Haider al-Abadi", "le général X").
+    /// The name is part of a person's name ("Haider al-Abadi", "le général X") or of another proper name
+    /// ("Operation Euphrates Wrath").
     pub person: bool,
     /// Nothing but punctuation or an article before it in its sentence: capitals say nothing here.
     pub sentence_initial: bool,
@@ -464,6 +465,10 @@ pub fn analyse(
         let prev_abs = span.start - before_raw.len() + offset;
         let first_of_sentence = only_punct(&text[start..prev_abs]);
         let all_caps = prev.chars().filter(|c| c.is_alphabetic()).count() > 1 && !prev.chars().any(char::is_lowercase);
+        // "Operation Euphrates Wrath": the name is part of an operation's.
+        if capitalised && adjacent && cues.part_of_name.contains(&folded) {
+            ctx.person = true;
+        }
         if capitalised
             && adjacent
             && !first_of_sentence

@@ -40,6 +40,8 @@ pub struct PlaceCues {
     /// A phrase after which come the parties to a rivalry: "que se disputent Bagdad et Erbil".
     pub metonymy_parties: Vec<Vec<String>>,
     pub titles: Vec<String>,
+    /// Capitalised nouns that make the name right after them part of another proper name ("Operation").
+    pub part_of_name: Vec<String>,
 }
 
 /// A bad line in a lexicon file.
@@ -118,6 +120,7 @@ impl PlaceCues {
                 "metonymy_between" => cues.metonymy_between.push(words()),
                 "metonymy_parties" => cues.metonymy_parties.push(words()),
                 "title" => cues.titles.push(phrase.clone()),
+                "part_of_name" => cues.part_of_name.push(phrase.clone()),
                 other => return Err(err(format!("unknown type {other:?}"))),
             }
         }
