@@ -112,3 +112,10 @@ fn a_place_inside_an_operation_name_is_not_a_location() {
     let names = located("Turkey launched Operation Euphrates Shield near Jarablous, west of the Euphrates.");
     assert_eq!(names, ["Jarablous", "Euphrates"]);
 }
+
+#[test]
+fn a_country_as_a_kicker_before_a_colon_is_a_location() {
+    // "Syrie : à Raqqa" is not "Syrie a…" (the verb): the colon stands between.
+    assert_eq!(located("Les combats continuent.\n\nSyrie : à Raqqa, les FDS contrôlent la ville."), ["Syrie", "Raqqa"]);
+    assert_eq!(located("Les combats continuent. La Turquie a lancé une offensive contre Jarablous."), ["Jarablous"]);
+}

@@ -388,7 +388,10 @@ pub fn analyse(
     // The word after the name, as written: "à" is not the verb "a", and "Syria's" is a possessive.
     let next_raw: String = after_raw.trim_start().chars().take_while(|c| c.is_alphanumeric()).collect();
     let possessive = after_raw.starts_with("'s") || after_raw.starts_with("’s");
-    let verb_next = !possessive && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(w));
+    // Punctuation between says it is not the name's verb: "Syrie : à Raqqa, …" is a kicker, not "Syrie a".
+    let gap_is_space = after_raw.chars().take_while(|c| !c.is_alphanumeric()).all(char::is_whitespace);
+    let verb_next =
+        !possessive && gap_is_space && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(w));
     ctx.subject_of_verb = !ctx.locative && opens_clause && verb_next;
 
     // Head noun: HEAD [ADJ]{0,2} (de|d'|du|of) NAME, or HEAD, NAME (apposition).
