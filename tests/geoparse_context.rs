@@ -119,3 +119,31 @@ fn a_country_as_a_kicker_before_a_colon_is_a_location() {
     assert_eq!(located("Les combats continuent.\n\nSyrie : à Raqqa, les FDS contrôlent la ville."), ["Syrie", "Raqqa"]);
     assert_eq!(located("Les combats continuent. La Turquie a lancé une offensive contre Jarablous."), ["Jarablous"]);
 }
+
+#[test]
+fn a_bare_name_shared_by_a_town_and_its_district_is_the_town() {
+    let text =
+        "The militants had been driven out of Al-Qaim earlier this month. Husaybah, next to Al-Qaim, fell on Friday.";
+    let (a, p) = parse(text);
+    for m in p.mentions.iter().filter(|m| m.surface(&a.text) == "Al-Qaim") {
+        assert_eq!(gazetteer().places[m.place].id, "al-qaim");
+        assert_eq!(m.geo_precision, 1);
+    }
+    let (a, p) = parse("Les combats se poursuivent dans la région d'al-Qaïm.");
+    let m = p.mentions.iter().find(|m| m.surface(&a.text) == "al-Qaïm").expect("named");
+    assert_eq!(gazetteer().places[m.place].id, "al-qaim-district");
+}
+
+#[test]
+fn english_governments_act_in_the_past_tense_and_their_influence_is_not_a_place() {
+    let names = located("Troops took Albu Kamal. Moscow welcomed the advance. Tehran and Damascus hailed the victory.");
+    assert_eq!(names, ["Albu Kamal"]);
+    assert_eq!(located("Washington s'inquiète de l'influence de Téhéran à Boukamal."), ["Boukamal"]);
+}
+
+#[test]
+fn an_english_name_may_end_in_a_lowercase_generic_word() {
+    let (a, p) = parse("Fighting continued in the Euphrates valley near Deir al-Zor.");
+    let m = p.mentions.iter().find(|m| m.surface(&a.text) == "Euphrates valley").expect("the valley");
+    assert_eq!(gazetteer().places[m.place].id, "middle-euphrates-valley");
+}

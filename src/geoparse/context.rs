@@ -390,8 +390,13 @@ pub fn analyse(
     let possessive = after_raw.starts_with("'s") || after_raw.starts_with("’s");
     // Punctuation between says it is not the name's verb: "Syrie : à Raqqa, …" is a kicker, not "Syrie a".
     let gap_is_space = after_raw.chars().take_while(|c| !c.is_alphanumeric()).all(char::is_whitespace);
-    let verb_next =
-        !possessive && gap_is_space && next_raw != "à" && after.first().is_some_and(|w| VERB_STARTS.contains(w));
+    // An English past tense ("Moscow welcomed", "Ankara launched") is a verb too.
+    let past_tense =
+        next_raw.len() >= 5 && next_raw.ends_with("ed") && next_raw.chars().all(|c| c.is_ascii_lowercase());
+    let verb_next = !possessive
+        && gap_is_space
+        && next_raw != "à"
+        && (past_tense || after.first().is_some_and(|w| VERB_STARTS.contains(w)));
     ctx.subject_of_verb = !ctx.locative && opens_clause && verb_next;
 
     // Head noun: HEAD [ADJ]{0,2} (de|d'|du|of) NAME, or HEAD, NAME (apposition).

@@ -21,6 +21,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::ops::Range;
 
+/// How far from a district's point its homonymous seat may lie to stand for the bare name.
+const SEAT_KM: f64 = 5.0;
+
 /// How far from the story's centre a name listed among quarters ("quartiers comme X") may lie when the
 /// gazetteer knows it only as a place of another kind: a city's quarters lie within it.
 const MEMBER_REACH_KM: f64 = 30.0;
@@ -345,6 +348,24 @@ impl<'g> GeoParser<'g> {
                     c.2 = c.1 + score::context_score(c.0, &s.ctx, initial, &evidence, s.name);
                 }
                 s.chosen = best(&s.cands, |c| c.2).filter(|&(_, v)| v >= score::ACCEPT).map(|(i, _)| i);
+            }
+        }
+        // A district named after its seat: the bare name is the town ("chassés d'Al-Qaïm"); only a head
+        // noun makes it the district ("la région d'al-Qaïm"), which the scores above already weigh.
+        for s in spots.iter_mut().filter(|s| s.ctx.head.is_none()) {
+            let Some(c) = s.chosen else { continue };
+            let district = &self.gazetteer.places[s.cands[c].0];
+            if district.kind != Kind::District {
+                continue;
+            }
+            let seat = s.cands.iter().position(|o| {
+                let p = &self.gazetteer.places[o.0];
+                matches!(p.kind, Kind::City | Kind::Town | Kind::Village)
+                    && o.2 >= score::ACCEPT
+                    && score::haversine_km(p.point, district.point) <= SEAT_KM
+            });
+            if seat.is_some() {
+                s.chosen = seat;
             }
         }
         // 5. Mentions and non-place uses. The point-like places resolved, with their spot and sentence.
@@ -759,11 +780,33 @@ fn centroid(points: &[Coord<f64>]) -> Option<Coord<f64>> {
     Some(Coord { x: points.iter().map(|p| p.x).sum::<f64>() / n, y: points.iter().map(|p| p.y).sum::<f64>() / n })
 }
 
-/// A proper name: its last word starts with a capital (or is in a script without case).
+/// English generic words that may close a proper name in lower case: "the Euphrates valley".
+const GENERIC_TAILS: [&str; 12] = [
+    "valley",
+    "river",
+    "plain",
+    "plains",
+    "mountains",
+    "desert",
+    "region",
+    "province",
+    "governorate",
+    "district",
+    "dam",
+    "lake",
+];
+
+/// A proper name: its last word starts with a capital (or is in a script without case), or its first word
+/// does and a generic word closes it ("Euphrates valley", "Anbar province").
 fn looks_like_a_name(surface: &str) -> bool {
-    let last = surface.split(|c: char| !c.is_alphanumeric()).rfind(|w| !w.is_empty());
-    match last.and_then(|w| w.chars().next()) {
-        Some(c) => c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()),
-        None => false,
+    let capital =
+        |w: &str| w.chars().next().is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()));
+    let mut words = surface.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    let first = words.next();
+    let last = words.next_back();
+    match (first, last) {
+        (Some(f), Some(l)) => capital(l) || (capital(f) && GENERIC_TAILS.contains(&l)),
+        (Some(f), None) => capital(f),
+        _ => false,
     }
 }
