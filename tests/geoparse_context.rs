@@ -147,3 +147,11 @@ fn an_english_name_may_end_in_a_lowercase_generic_word() {
     let m = p.mentions.iter().find(|m| m.surface(&a.text) == "Euphrates valley").expect("the valley");
     assert_eq!(gazetteer().places[m.place].id, "middle-euphrates-valley");
 }
+
+#[test]
+fn a_far_foreign_village_is_not_taken_for_an_unknown_one_of_the_same_name() {
+    // Rumana, on the Euphrates by al-Qaïm, is not in GeoNames cities500; Rummāna of Galilee is. No point
+    // beats a point 600 km off, whatever the head noun says.
+    let names = located("Iraqi troops entered the town of Rumana on the northern bank of the Euphrates, near Al-Qaim.");
+    assert_eq!(names, ["Euphrates", "Al-Qaim"]);
+}

@@ -9,6 +9,10 @@ use crate::gazetteer::{AliasFlags, Gazetteer, Kind, Place, Source};
 use geo::Coord;
 use std::collections::HashMap;
 
+/// Beyond this distance from every other place an article names, a village in a country no other name of
+/// the article lies in is doubtful.
+const FAR_VILLAGE_KM: f64 = 300.0;
+
 /// Below this, a candidate is not accepted as a place mention.
 pub const ACCEPT: f64 = 2.0;
 
@@ -68,7 +72,8 @@ pub struct ArticleEvidence<'a> {
     parents: HashMap<usize, Vec<u64>>,
     /// Distinct point-like chosen places: (place, point, names).
     points: Vec<(usize, Coord<f64>, Vec<u64>)>,
-    countries: Vec<String>,
+    /// Countries of the chosen places, with the names that chose them.
+    countries: HashMap<String, Vec<u64>>,
 }
 
 fn add_name(map: &mut HashMap<usize, Vec<u64>>, key: usize, name: u64) {
@@ -99,9 +104,13 @@ impl<'a> ArticleEvidence<'a> {
             .map(|(p, names)| (*p, g.places[*p].point, names.clone()))
             .collect();
         points.sort_by_key(|p| p.0);
-        let mut countries: Vec<String> = map.keys().filter_map(|&p| g.places[p].country.clone()).collect();
-        countries.sort();
-        countries.dedup();
+        let mut countries: HashMap<String, Vec<u64>> = HashMap::new();
+        for (p, names) in &map {
+            if let Some(c) = &g.places[*p].country {
+                let v = countries.entry(c.clone()).or_default();
+                v.extend(names.iter().filter(|n| !v.contains(n)).copied().collect::<Vec<_>>());
+            }
+        }
         ArticleEvidence { g, chosen: map, parents, points, countries }
     }
 
@@ -145,6 +154,9 @@ pub fn context_score(
     if ev.parents.get(&i).is_some_and(|n| other_name(n, name)) {
         s += 1.0;
     }
+    // The same country as another name of the article (a name does not vouch for itself).
+    let country_named =
+        place.country.as_ref().and_then(|c| ev.countries.get(c)).is_some_and(|names| other_name(names, name));
     // Spatial coherence with the article's other places.
     if place.kind.geo_precision() <= 2 && !matches!(place.kind, Kind::River | Kind::Border | Kind::Valley) {
         let nearest = ev
@@ -159,13 +171,21 @@ pub fn context_score(
             // the same name (or no place at all).
             if nearest > 800.0 && !place.is_capital() && place.population < 500_000 {
                 s -= 1.5;
+            } else if nearest > FAR_VILLAGE_KM
+                && place.population < 20_000
+                && place.source != Source::Curated
+                && !place.is_capital()
+                && !country_named
+            {
+                // A village hundreds of kilometres from the story, in a country nothing else the article
+                // names lies in, is another place of that name: "the town of Rumana on the Euphrates" is not
+                // the Rummāna of Galilee, whatever the head noun says (it only confirms the kind).
+                s -= 4.0;
             }
         }
     }
-    if let Some(c) = &place.country {
-        if ev.countries.iter().any(|x| x == c) {
-            s += 1.0;
-        }
+    if country_named {
+        s += 1.0;
     }
     if sentence_initial_single_word {
         s -= 1.0;
