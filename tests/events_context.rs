@@ -56,3 +56,15 @@ fn a_toll_after_the_verb_of_killing_is_the_events_fatalities() {
     // A day of the month is not a toll.
     assert_eq!(only("Air strikes near Rawa killed on 15 November a commander.").fatalities, None);
 }
+
+#[test]
+fn every_place_of_a_list_before_a_passive_verb_was_retaken_but_not_a_locative_one() {
+    let mut retaken: Vec<String> = events("Rawa, Anah et Al-Qaïm ont été reprises par l'armée.")
+        .iter()
+        .map(|e| gazetteer().places[e.place].id.clone())
+        .collect();
+    retaken.sort();
+    assert_eq!(retaken, ["al-qaim", "anah-6765385", "rawa"]);
+    let e = only("A Deir Ezzor, Boukamal a été reprise jeudi.");
+    assert_eq!(gazetteer().places[e.place].id, "boukamal");
+}

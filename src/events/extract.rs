@@ -144,6 +144,9 @@ struct Discourse {
 
 /// Words that may stand between the places of one list ("Saada, Husseiba et al-Karabla", "la région
 /// d'Al-Qaïm et celle de Boukamal").
+/// Prepositions that make the place after them a location rather than an object of the action.
+const LOCATIVE_WORDS: [&str; 12] =
+    ["a", "au", "aux", "dans", "en", "pres", "vers", "in", "at", "near", "around", "outside"];
 const LIST_WORDS: [&str; 19] = [
     "et", "ou", "and", "or", "du", "de", "d", "la", "le", "l", "les", "des", "the", "celle", "celles", "celui", "ceux",
     "ainsi", "que",
@@ -556,15 +559,28 @@ impl Coder<'_> {
             let passive = trig.passive
                 || (ts > 0 && matches!(ws[ts - 1], "ete" | "etre" | "been" | "was" | "were"))
                 || (!agents_near.is_empty() && ws.get(te).is_some_and(|w| *w == "par" || *w == "by"));
-            // Places the action governs: for a passive verb the place before it ("Gaza, avait été repris");
-            // else the list right after it ("l'assaut sur Saada, Husseiba et al-Karabla"); else all.
+            // Places the action governs: for a passive verb the list right before it ("Gaza, avait été
+            // repris", "les quartiers de Karabla et de Saada ont été repris"); else the list right after it
+            // ("l'assaut sur Saada, Husseiba et al-Karabla"); else all.
             let object: Vec<&SentencePlace> = if passive {
-                places
+                let before: Vec<&SentencePlace> = places
                     .iter()
-                    .rev()
                     .filter(|p| p.words.end <= ts && self.g.places[p.place].kind != Kind::Country)
-                    .take(1)
-                    .collect()
+                    .collect();
+                let mut list: Vec<&SentencePlace> = before.last().copied().into_iter().collect();
+                for p in before.iter().rev().skip(1) {
+                    let start = list.last().map_or(0, |l| l.words.start);
+                    let between = &ws[p.words.end.min(start)..start];
+                    // "A Deir Ezzor, Boukamal a été reprise": a place after a locative is where, not what.
+                    let locative = p.words.start > 0 && LOCATIVE_WORDS.contains(&ws[p.words.start - 1]);
+                    if between.len() <= 3 && between.iter().all(|w| LIST_WORDS.contains(w)) && !locative {
+                        list.push(p);
+                    } else {
+                        break;
+                    }
+                }
+                list.reverse();
+                list
             } else {
                 let first = places.iter().position(|p| {
                     p.words.start >= te
