@@ -777,7 +777,7 @@ fn stated_deaths(ws: &[&str]) -> Option<u32> {
             let next = ws[i + 1..(i + 4).min(ws.len())].iter().enumerate().find(|(_, x)| !HEDGES.contains(*x));
             if let Some((k, x)) = next {
                 let after = ws.get(i + 2 + k).copied().unwrap_or_default();
-                if let Some(n) = num(x).filter(|n| *n < 1900 && !MONTHS.contains(&after)) {
+                if let Some(n) = num(x).filter(|n| *n < 1900 && crate::text::date::month_number(after).is_none()) {
                     return Some(n);
                 }
             }
@@ -790,33 +790,6 @@ fn stated_deaths(ws: &[&str]) -> Option<u32> {
 const KILLING: [&str; 7] = ["killing", "killed", "tuant", "tue", "tuee", "tues", "tuees"];
 /// Words between such a verb and its number: "at least", "au moins", "plus de".
 const HEDGES: [&str; 10] = ["at", "least", "au", "moins", "plus", "de", "some", "about", "over", "pres"];
-/// Month names, after which a number is a day, not a toll.
-const MONTHS: [&str; 24] = [
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 /// Precision of a date: kept for callers that need to compare.
 pub fn is_day(d: &DateRange) -> bool {
